@@ -1,0 +1,142 @@
+"""Where Flywheel keeps its state and the knobs that shape a run, resolved in one place.
+
+All state lives under one directory, ``$FLYWHEEL_HOME`` (default ``.flywheel/`` in the project).
+Every other module asks this one for a path instead of building its own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS_DIR = PROJECT_ROOT / "schemas"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+DASHBOARDS_DIR = PROJECT_ROOT / "dashboards"
+
+HOME_ENV = "FLYWHEEL_HOME"
+PSEUDONYM_KEY_ENV = "FLYWHEEL_PSEUDONYM_KEY"
+
+
+def default_home() -> Path:
+    return PROJECT_ROOT / ".flywheel"
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """The state directory: the argument, else ``$FLYWHEEL_HOME``, else ``.flywheel/``."""
+    chosen = home or os.environ.get(HOME_ENV) or default_home()
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class FlywheelPaths:
+    """Every location under one ``$FLYWHEEL_HOME``; nothing here touches the disk."""
+
+    home: Path
+
+    # Landing zone: what the platform drops, one folder per source and arrival day.
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    def landing_day(self, source: str, day: str) -> Path:
+        return self.landing / source / f"date={day}"
+
+    # The simulator's ground truth, kept beside the data; the pipeline never reads it,
+    # only the scrubbing check and the tests compare against it.
+    @property
+    def ground_truth(self) -> Path:
+        return self.home / "simulator"
+
+    # Restricted raw zone: validated events with their unscrubbed text, and quarantined lines.
+    # Readable only by the account that runs ingest and scrubbing (directory mode 0700).
+    @property
+    def raw(self) -> Path:
+        return self.home / "raw"
+
+    # The lake: scrubbed events and everything else downstream of scrubbing, as Parquet.
+    @property
+    def lake(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    # Read-only copy of the marts that the dashboards open; swapped atomically after each run.
+    @property
+    def serving(self) -> Path:
+        return self.home / "serving"
+
+    @property
+    def serving_db(self) -> Path:
+        return self.serving / "marts.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def datasets(self) -> Path:
+        return self.exports / "datasets"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def cache(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def state(self) -> Path:
+        """Operational state: locks, the deletion tombstone list, the pseudonym key."""
+        return self.home / "state"
+
+    @property
+    def tmp(self) -> Path:
+        """Scratch space on the same filesystem, so finished files move into place atomically."""
+        return self.home / "tmp"
+
+    def raw_table(self, table: str) -> Path:
+        return self.raw / table
+
+    def lake_table(self, table: str) -> Path:
+        return self.lake / table
+
+    def partition_file(self, table_root: Path, day: str) -> Path:
+        """The one Parquet file that holds a table's day (hive layout ``ingest_date=YYYY-MM-DD``)."""
+        return table_root / f"ingest_date={day}" / "part-0.parquet"
+
+
+def paths(home: str | os.PathLike[str] | None = None) -> FlywheelPaths:
+    return FlywheelPaths(resolve_home(home))
+
+
+def ensure_layout(p: FlywheelPaths) -> None:
+    """Create the state directories; the raw zone is private to the owner."""
+    for directory in (p.landing, p.lake, p.serving, p.exports, p.dagster_home, p.cache, p.state, p.tmp):
+        directory.mkdir(parents=True, exist_ok=True)
+    p.raw.mkdir(parents=True, exist_ok=True)
+    p.raw.chmod(0o700)
+
+
+def pseudonym_key(p: FlywheelPaths) -> bytes:
+    """The key for pseudonyms: ``$FLYWHEEL_PSEUDONYM_KEY`` or a per-home key file (mode 0600).
+
+    It is never written to the warehouse, the lake or an export, so nobody holding those can
+    recompute a placeholder from a guessed value.
+    """
+    from_env = os.environ.get(PSEUDONYM_KEY_ENV)
+    if from_env:
+        return from_env.encode()
+    key_file = p.state / "pseudonym.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = key_file.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        os.replace(tmp, key_file)
+    return key_file.read_text().strip().encode()
