@@ -106,10 +106,6 @@ class FlywheelPaths:
     def lake_table(self, table: str) -> Path:
         return self.lake / table
 
-    def partition_file(self, table_root: Path, day: str) -> Path:
-        """The one Parquet file that holds a table's day (hive layout ``ingest_date=YYYY-MM-DD``)."""
-        return table_root / f"ingest_date={day}" / "part-0.parquet"
-
 
 def paths(home: str | os.PathLike[str] | None = None) -> FlywheelPaths:
     return FlywheelPaths(resolve_home(home))

@@ -1,0 +1,132 @@
+"""The ``flywheel`` command line: simulate a platform, run the pipeline, inspect what it built."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipelines import runner, settings
+
+app = typer.Typer(
+    help="Flywheel: interaction logs in, scrubbed training sets and model economics out.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="State directory (default: $FLYWHEEL_HOME or .flywheel/ in the project)."),
+]
+
+
+def _home(home: Path | None) -> settings.FlywheelPaths:
+    resolved = settings.paths(home)
+    runner.prepare_environment(resolved)
+    return resolved
+
+
+@app.command()
+def generate(
+    home: HomeOption = None,
+    start: Annotated[str, typer.Option(help="First simulated day, YYYY-MM-DD.")] = "2026-11-02",
+    days: Annotated[int, typer.Option(min=1, help="Number of days to simulate.")] = 7,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 7,
+    interactions_per_day: Annotated[int, typer.Option(min=1, help="Turns (a prompt and its generations) per day.")] = 2000,
+    workspaces: Annotated[int, typer.Option(min=1, help="Workspaces at the start.")] = 120,
+) -> None:
+    """Simulate a vibe-coding platform: gzipped JSONL in the landing zone, plus its ground truth."""
+    from pipelines.simulator import SimulationConfig
+    from pipelines.simulator import generate as simulate
+
+    paths = _home(home)
+    config = SimulationConfig(
+        seed=seed,
+        start=date.fromisoformat(start),
+        days=days,
+        interactions_per_day=interactions_per_day,
+        workspaces=workspaces,
+    )
+    with console.status(f"simulating {days} days from {start} into {paths.landing}"):
+        report = simulate(paths, config)
+    console.print(
+        f"[green]generated[/] {report.events_written:,} events in {report.seconds:.1f} s "
+        f"({report.events_per_second:,.0f} events/s) into {paths.landing}; ground truth in {paths.ground_truth}"
+    )
+
+
+def _run(paths: settings.FlywheelPaths, days: list[str]) -> runner.RunReport:
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console,
+    ) as progress:
+        task = progress.add_task("running", total=len(days) + 1)
+
+        def show(outcome: runner.StepOutcome) -> None:
+            label = outcome.partition or "all history"
+            mark = "[green]ok[/]" if outcome.success else "[red]FAILED[/]"
+            progress.console.print(
+                f"{mark} {outcome.job} {label}: {len(outcome.materialized)} assets in {outcome.seconds:.1f} s"
+            )
+            for check in outcome.failed_checks:
+                progress.console.print(f"  [red]blocking check failed[/]: {check}")
+            for step in outcome.failed_steps:
+                progress.console.print(f"  [red]step failed[/]: {step} (details: dagster UI, run {outcome.run_id})")
+            progress.advance(task)
+
+        report = runner.run_days(paths, days, show)
+    return report
+
+
+@app.command()
+def run(
+    home: HomeOption = None,
+    start: Annotated[str | None, typer.Option(help="First arrival day (default: first day in the landing zone).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last arrival day (default: last day in the landing zone).")] = None,
+) -> None:
+    """Materialize every asset for a range of days in this process; non-zero exit on any failure."""
+    paths = _home(home)
+    landed = runner.landed_days(paths)
+    if not landed and not (start and end):
+        console.print(f"[red]nothing to run[/]: {paths.landing} is empty. Run `flywheel generate` first.")
+        raise typer.Exit(2)
+    days = runner.days_in_range(start or landed[0], end or landed[-1])
+    report = _run(paths, days)
+    if not report.success:
+        console.print("[red]the run failed[/]: see the lines above; `make ui` shows every run's logs.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    home: HomeOption = None,
+    days: Annotated[int, typer.Option(min=1)] = 7,
+    interactions_per_day: Annotated[int, typer.Option(min=1)] = 2000,
+) -> None:
+    """Simulate a week, run every asset over it, and print what was built and where."""
+    paths = _home(home)
+    generate(home=paths.home, days=days, interactions_per_day=interactions_per_day)
+    report = _run(paths, runner.landed_days(paths))
+    from pipelines.summary import print_summary
+
+    print_summary(paths, report, Console())
+    if not report.success:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

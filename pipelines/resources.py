@@ -1,0 +1,34 @@
+"""Dagster resources: the one way an asset learns where Flywheel's state lives."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.settings import FlywheelPaths, ensure_layout, paths
+
+
+class FlywheelHome(dg.ConfigurableResource):
+    """The ``$FLYWHEEL_HOME`` directory and the run options every stage shares."""
+
+    home: str
+    dedup_window_days: int = 7
+    raw_retention_days: int = 30
+
+    def check_options(self) -> None:
+        # Ingest deduplicates against earlier days it reads from the raw zone: those days must
+        # still be there, so the raw zone may not be emptied faster than the dedup window.
+        if self.raw_retention_days < self.dedup_window_days:
+            raise dg.Failure(
+                f"raw_retention_days ({self.raw_retention_days}) must be at least "
+                f"dedup_window_days ({self.dedup_window_days}): ingest reads that many earlier "
+                "days of the raw zone to recognise re-sent events"
+            )
+
+    def paths(self) -> FlywheelPaths:
+        resolved = paths(self.home)
+        ensure_layout(resolved)
+        return resolved
+
+
+def default_resources() -> dict[str, object]:
+    return {"flywheel": FlywheelHome(home=dg.EnvVar("FLYWHEEL_HOME"))}
