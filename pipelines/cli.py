@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines import runner, settings
+from pipelines.locks import RunLockHeld
 
 app = typer.Typer(
     help="Flywheel: interaction logs in, scrubbed training sets and model economics out.",
@@ -61,7 +62,7 @@ def generate(
     )
 
 
-def _run(paths: settings.FlywheelPaths, days: list[str]) -> runner.RunReport:
+def _run(paths: settings.FlywheelPaths, days: list[str], wait_seconds: float = 0.0) -> runner.RunReport:
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console,
@@ -80,7 +81,11 @@ def _run(paths: settings.FlywheelPaths, days: list[str]) -> runner.RunReport:
                 progress.console.print(f"  [red]step failed[/]: {step} (details: dagster UI, run {outcome.run_id})")
             progress.advance(task)
 
-        report = runner.run_days(paths, days, show)
+        try:
+            report = runner.run_days(paths, days, show, wait_seconds=wait_seconds)
+        except RunLockHeld as held:
+            console.print(f"[red]not started[/]: {held}")
+            raise typer.Exit(3) from None
     return report
 
 
@@ -89,6 +94,7 @@ def run(
     home: HomeOption = None,
     start: Annotated[str | None, typer.Option(help="First arrival day (default: first day in the landing zone).")] = None,
     end: Annotated[str | None, typer.Option(help="Last arrival day (default: last day in the landing zone).")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this home to finish.")] = 0.0,
 ) -> None:
     """Materialize every asset for a range of days in this process; non-zero exit on any failure."""
     paths = _home(home)
@@ -97,7 +103,7 @@ def run(
         console.print(f"[red]nothing to run[/]: {paths.landing} is empty. Run `flywheel generate` first.")
         raise typer.Exit(2)
     days = runner.days_in_range(start or landed[0], end or landed[-1])
-    report = _run(paths, days)
+    report = _run(paths, days, wait)
     if not report.success:
         console.print("[red]the run failed[/]: see the lines above; `make ui` shows every run's logs.")
         raise typer.Exit(1)

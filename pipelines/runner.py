@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines import lake
+from pipelines.locks import exclusive_run
 from pipelines.settings import FlywheelPaths, ensure_layout
 
 DAGSTER_YAML = """\
@@ -74,13 +75,17 @@ def run_days(
     on_progress: Callable[[StepOutcome], None] | None = None,
     *,
     stop_on_failure: bool = True,
+    wait_seconds: float = 0.0,
 ) -> RunReport:
-    """Run the daily job for each day in order, then the job over all history."""
+    """Run the daily job for each day in order, then the job over all history.
+
+    Raises ``RunLockHeld`` when another run holds this home for longer than ``wait_seconds``.
+    """
     from pipelines.definitions import DAILY_JOB, REFRESH_JOB, defs
 
     prepare_environment(home)
     report = RunReport()
-    with dg.DagsterInstance.get() as instance:
+    with exclusive_run(home.state / "run.lock", wait_seconds), dg.DagsterInstance.get() as instance:
         for day in days:
             outcome = _execute(defs, DAILY_JOB, instance, partition=day)
             report.outcomes.append(outcome)
