@@ -1,0 +1,41 @@
+"""The command line: every command documents itself; `run` refuses an empty landing zone clearly."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+runner = CliRunner()
+
+
+def _commands(typer_app, prefix=()):  # walk nested sub-apps
+    import typer.main
+
+    group = typer.main.get_command(typer_app)
+    stack = [(prefix, group)]
+    while stack:
+        path, command = stack.pop()
+        yield path
+        for name, sub in getattr(command, "commands", {}).items():
+            stack.append(((*path, name), sub))
+
+
+@pytest.mark.parametrize("path", sorted(_commands(app)), ids=lambda p: " ".join(p) or "flywheel")
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_top_level_lists_the_main_commands() -> None:
+    output = runner.invoke(app, ["--help"]).output
+    for command in ("generate", "run", "demo"):
+        assert command in output
+
+
+def test_run_on_an_empty_home_says_what_to_do(home) -> None:
+    result = runner.invoke(app, ["run", "--home", str(home.home)])
+    assert result.exit_code == 2
+    assert "flywheel generate" in result.output
