@@ -29,7 +29,11 @@ HomeOption = Annotated[
 
 def _home(home: Path | None) -> settings.FlywheelPaths:
     resolved = settings.paths(home)
-    runner.prepare_environment(resolved)
+    try:
+        runner.prepare_environment(resolved)
+    except OSError as exc:  # StateNotWritable, or a file where a directory should be
+        console.print(f"[red]cannot use {resolved.home}[/]: {exc}")
+        raise typer.Exit(4) from None
     return resolved
 
 

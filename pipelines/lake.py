@@ -8,6 +8,7 @@ new one, never half of one, and re-running a day replaces it instead of adding t
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import uuid
@@ -53,6 +54,31 @@ def shift_day(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
+# Write failures that mean "the state directory cannot take this write" rather than a bug.
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+class StateNotWritable(OSError):
+    """``$FLYWHEEL_HOME`` is full or cannot be written; nothing that was there has changed."""
+
+
+@contextmanager
+def storage_errors(target: Path) -> Iterator[None]:
+    """Turn a disk-full or permission error into one clear message naming the place and the fix."""
+    try:
+        yield
+    except StateNotWritable:
+        raise
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRNOS:
+            raise
+        raise StateNotWritable(
+            exc.errno,
+            f"cannot write {target}: {os.strerror(exc.errno)}. Nothing was replaced: the last good "
+            "state is intact. Free disk space or fix the permissions of $FLYWHEEL_HOME, then re-run.",
+        ) from exc
+
+
 @contextmanager
 def scratch_file(scratch_dir: Path, suffix: str = "") -> Iterator[Path]:
     """A fresh path in the scratch directory, removed when the block ends whatever happens."""
@@ -67,7 +93,7 @@ def scratch_file(scratch_dir: Path, suffix: str = "") -> Iterator[Path]:
 @contextmanager
 def atomic_path(final: Path, scratch_dir: Path) -> Iterator[Path]:
     """Yield a scratch path; on success move it over ``final`` in one step, else delete it."""
-    with scratch_file(scratch_dir, "".join(final.suffixes)) as scratch:
+    with storage_errors(final), scratch_file(scratch_dir, "".join(final.suffixes)) as scratch:
         yield scratch
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(scratch, final)

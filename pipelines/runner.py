@@ -47,7 +47,8 @@ class RunReport:
 
 def prepare_environment(home: FlywheelPaths) -> None:
     """Point this process (and the Dagster instance) at ``home``; idempotent."""
-    ensure_layout(home)
+    with lake.storage_errors(home.home):
+        ensure_layout(home)
     os.environ["FLYWHEEL_HOME"] = str(home.home)
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

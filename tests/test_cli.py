@@ -39,3 +39,11 @@ def test_run_on_an_empty_home_says_what_to_do(home) -> None:
     result = runner.invoke(app, ["run", "--home", str(home.home)])
     assert result.exit_code == 2
     assert "flywheel generate" in result.output
+
+
+def test_an_unusable_home_gives_a_clear_error(tmp_path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the state directory should be")
+    result = runner.invoke(app, ["run", "--home", str(blocker)])
+    assert result.exit_code == 4
+    assert "cannot use" in result.output
