@@ -3,9 +3,12 @@
 
 import dagster as dg
 
+from pipelines.deletion import tombstones
+from pipelines.deletion.tombstones import TombstoneFilter
 from pipelines.ingest.load import IngestStats, ingest_day
 from pipelines.partitions import daily_partitions
 from pipelines.resources import FlywheelHome
+from pipelines.settings import pseudonym_key
 
 RECONCILE_CHECK = "lines_reconcile"
 
@@ -13,9 +16,9 @@ RECONCILE_CHECK = "lines_reconcile"
 def ingest_metadata(stats: IngestStats) -> dict[str, dg.MetadataValue]:
     """What a person reads in the UI: the reconciliation, reasons and files, as numbers and a table."""
     files_table = "\n".join(
-        ["| file | lines | loaded | quarantined | duplicates |", "|---|---|---|---|---|"]
+        ["| file | lines | loaded | quarantined | duplicates | forgotten |", "|---|---|---|---|---|---|"]
         + [
-            f"| {f.source_file} | {f.lines_read} | {f.loaded} | {f.quarantined} | {f.duplicates} |"
+            f"| {f.source_file} | {f.lines_read} | {f.loaded} | {f.quarantined} | {f.duplicates} | {f.forgotten} |"
             for f in stats.files
         ]
     )
@@ -24,6 +27,7 @@ def ingest_metadata(stats: IngestStats) -> dict[str, dg.MetadataValue]:
         "loaded": dg.MetadataValue.int(stats.loaded),
         "quarantined": dg.MetadataValue.int(stats.quarantined),
         "duplicates": dg.MetadataValue.int(stats.duplicates),
+        "forgotten": dg.MetadataValue.int(stats.forgotten),
         "late_events": dg.MetadataValue.int(stats.late_events),
         "files": dg.MetadataValue.int(len(stats.files)),
         "quarantine_reasons": dg.MetadataValue.json(dict(sorted(stats.quarantine_reasons.items()))),
@@ -40,9 +44,9 @@ def reconcile_result(stats: IngestStats, asset_key: str) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "lines_read": stats.lines_read,
-            "loaded_plus_quarantined_plus_duplicates": stats.loaded + stats.quarantined + stats.duplicates,
+            "accounted_for": stats.loaded + stats.quarantined + stats.duplicates + stats.forgotten,
         },
-        description="lines read = loaded + quarantined + duplicates",
+        description="lines read = loaded + quarantined + duplicates + forgotten",
     )
 
 
@@ -51,14 +55,22 @@ def _reconcile_spec(asset: str) -> dg.AssetCheckSpec:
         RECONCILE_CHECK,
         asset=asset,
         blocking=True,
-        description="Every landing line is accounted for: lines read = loaded + quarantined + duplicates.",
+        description=(
+            "Every landing line is accounted for: lines read = loaded + quarantined + duplicates "
+            "(+ lines of subjects deleted by `flywheel forget`)."
+        ),
     )
 
 
 def _ingest(context: dg.AssetExecutionContext, flywheel: FlywheelHome, source: str, asset: str) -> dg.MaterializeResult:
     flywheel.check_options()
+    paths = flywheel.paths()
     stats = ingest_day(
-        flywheel.paths(), source, context.partition_key, dedup_window_days=flywheel.dedup_window_days
+        paths,
+        source,
+        context.partition_key,
+        dedup_window_days=flywheel.dedup_window_days,
+        tombstones=TombstoneFilter(pseudonym_key(paths), tombstones.load(paths.state)),
     )
     if not stats.files:
         context.log.warning(f"no landing files for {source} on {context.partition_key}")

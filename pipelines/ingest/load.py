@@ -13,6 +13,10 @@ Late events rule: an event is stored in the partition of the day its file ARRIVE
 and keeps its own ``occurred_at``. Re-running a day therefore replaces exactly that day's rows.
 Signals that need actions arriving later (dbt) read a lookback window of arrival days.
 
+Deleted subjects: events of a user or workspace on the tombstone list (``flywheel forget``) are
+dropped here and counted as ``forgotten``, so a replayed old file never brings them back; so is a
+rejected line that names such a subject (its excerpt is not kept either).
+
 Duplicates: the first copy of an ``event_id`` wins, in file-name then line order within the day,
 and a copy whose id was already loaded in the previous ``dedup_window_days`` arrival days counts as
 a duplicate too (retries arrive a day or two late). dbt's staging models deduplicate once more
@@ -23,6 +27,7 @@ which days were loaded.
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,6 +39,7 @@ import orjson
 import pyarrow as pa
 
 from pipelines import contract, lake
+from pipelines.deletion.tombstones import TombstoneFilter
 from pipelines.ingest.reader import (
     EXCERPT_BYTES,
     MAX_LINE_BYTES,
@@ -68,6 +74,7 @@ FILE_STATS_SCHEMA = pa.schema(
         ("loaded", pa.int64()),
         ("quarantined", pa.int64()),
         ("duplicates", pa.int64()),
+        ("forgotten", pa.int64()),
     ]
 )
 
@@ -79,6 +86,7 @@ class FileCounts:
     lines_read: int = 0
     staged: int = 0
     quarantined: int = 0
+    forgotten: int = 0
     loaded: int = 0
 
     @property
@@ -114,8 +122,12 @@ class IngestStats:
         return sum(f.duplicates for f in self.files)
 
     @property
+    def forgotten(self) -> int:
+        return sum(f.forgotten for f in self.files)
+
+    @property
     def balanced(self) -> bool:
-        return self.lines_read == self.loaded + self.quarantined + self.duplicates
+        return self.lines_read == self.loaded + self.quarantined + self.duplicates + self.forgotten
 
 
 def valid_table_root(paths: FlywheelPaths, source: str) -> Path:
@@ -139,6 +151,7 @@ def ingest_day(
     *,
     dedup_window_days: int = DEDUP_WINDOW_DAYS,
     max_line_bytes: int = MAX_LINE_BYTES,
+    tombstones: TombstoneFilter | None = None,
 ) -> IngestStats:
     if source not in contract.SOURCES:
         raise ValueError(f"unknown source '{source}': expected one of {contract.SOURCES}")
@@ -148,7 +161,10 @@ def ingest_day(
     schema = contract.arrow_schema(source)
 
     with lake.scratch_file(paths.tmp, ".parquet") as staged_file:
-        batches = _classified_batches(paths, source, day, latest_allowed, max_line_bytes, stats, quarantine, schema)
+        batches = _classified_batches(
+            paths, source, day, latest_allowed, max_line_bytes, stats, quarantine, schema,
+            tombstones or TombstoneFilter(b"", []),
+        )
         lake.write_partition(batches, schema, staged_file, paths.tmp)
         _deduplicate_into_place(paths, source, day, staged_file, stats, dedup_window_days)
 
@@ -166,6 +182,7 @@ def _classified_batches(
     stats: IngestStats,
     quarantine: list[dict[str, Any]],
     schema: pa.Schema,
+    tombstones: TombstoneFilter,
 ) -> Iterator[pa.Table]:
     """Read every landing file of the day; yield valid rows in batches, collect the rejects."""
     names = [f.name for f in schema]
@@ -182,6 +199,9 @@ def _classified_batches(
             else:
                 outcome = classify(source, item, latest_allowed)
                 excerpt, length = _excerpt(item)
+            if tombstones and _names_forgotten_subject(tombstones, item, outcome):
+                counts.forgotten += 1
+                continue
             if isinstance(outcome, Rejection):
                 counts.quarantined += 1
                 stats.quarantine_reasons[outcome.reason_code] += 1
@@ -206,6 +226,26 @@ def _classified_batches(
                 columns = {name: [] for name in names}
         if columns["event_id"]:
             yield pa.table(columns, schema=schema)
+
+
+_SUBJECT_IN_BYTES = re.compile(rb'"(user_id|workspace_id)"\s*:\s*"([^"\\]{1,128})"')
+
+
+def _names_forgotten_subject(
+    tombstones: TombstoneFilter, item: RawLine | FileFault, outcome: dict[str, Any] | Rejection
+) -> bool:
+    """Whether a line belongs to a forgotten user or workspace, valid or not."""
+    if isinstance(outcome, dict):
+        return tombstones.row_is_forgotten(outcome)
+    if isinstance(item, FileFault):
+        return False
+    if item.record is not None:
+        return tombstones.row_is_forgotten(item.record)
+    for field_name, value in _SUBJECT_IN_BYTES.findall(item.data or b""):
+        kind = "user" if field_name == b"user_id" else "workspace"
+        if tombstones.is_forgotten(kind, value.decode("utf-8", "replace")):
+            return True
+    return False
 
 
 def _excerpt(line: RawLine) -> tuple[bytes, int]:
@@ -290,6 +330,7 @@ def _write_file_stats(paths: FlywheelPaths, source: str, day: str, stats: Ingest
                 "loaded": f.loaded,
                 "quarantined": f.quarantined,
                 "duplicates": f.duplicates,
+                "forgotten": f.forgotten,
             }
             for f in stats.files
         ],

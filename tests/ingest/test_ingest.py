@@ -170,3 +170,18 @@ def test_billing_goes_to_the_lake_typed(home: FlywheelPaths) -> None:
 
 def test_raw_zone_is_private(home: FlywheelPaths) -> None:
     assert home.raw.stat().st_mode & 0o077 == 0
+
+
+def test_a_replayed_file_never_brings_a_forgotten_user_back(home: FlywheelPaths) -> None:
+    from pipelines.deletion.tombstones import Tombstone, TombstoneFilter, subject_hash
+
+    key = b"test-key"
+    forgotten = [line(fresh(e)) for e in EVENTS]  # every example belongs to usr_00a7
+    other = fresh(EVENTS[0], user_id="usr_other")
+    broken = b'{"user_id": "usr_00a7", "prompt.text": "my card is 4111 1111 1111 1111"'  # invalid JSON
+    write_landing(home, DAY, "replayed.jsonl", [*forgotten, line(other), broken])
+    tombstone = Tombstone("user", subject_hash(key, "user", "usr_00a7"), "2026-11-20T00:00:00Z", "req-1")
+    stats = ingest_day(home, "events", DAY, tombstones=TombstoneFilter(key, [tombstone]))
+    assert (stats.loaded, stats.forgotten, stats.quarantined, stats.balanced) == (1, len(EVENTS) + 1, 0, True)
+    assert [row[0] for row in loaded(home, DAY)] == [other["event_id"]]
+    assert quarantined(home, DAY, restricted=True) == []

@@ -1,0 +1,1 @@
+"""Deletion requests (right to be forgotten): tombstones, forgetting everywhere, the audit trail."""
