@@ -45,6 +45,11 @@ def table_glob(table_root: Path) -> str:
     return str(table_root / "ingest_date=*" / "*.parquet")
 
 
+def sql_literal(value: object) -> str:
+    """A SQL string literal for DuckDB statements that cannot take parameters (views, COPY)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def days_between(first: str, last: str) -> list[str]:
     start, end = date.fromisoformat(first), date.fromisoformat(last)
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]

@@ -13,6 +13,8 @@ class FlywheelHome(dg.ConfigurableResource):
     home: str
     dedup_window_days: int = 7
     raw_retention_days: int = 30
+    # Processes for Presidio/spaCy; this machine class has 2 cores.
+    scrub_workers: int = 2
 
     def check_options(self) -> None:
         # Ingest deduplicates against earlier days it reads from the raw zone: those days must

@@ -292,7 +292,7 @@ def _deduplicate_into_place(
         )
         with lake.atomic_path(lake.partition_path(root, day), paths.tmp) as scratch:
             con.execute(
-                f"COPY (SELECT * FROM kept ORDER BY source_file, source_line) TO '{scratch}' "
+                f"COPY (SELECT * FROM kept ORDER BY source_file, source_line) TO {lake.sql_literal(scratch)} "
                 f"(FORMAT parquet, COMPRESSION {lake.PARQUET_COMPRESSION})"
             )
         loaded_per_file = dict(con.execute("SELECT source_file, count(*) FROM kept GROUP BY 1").fetchall())

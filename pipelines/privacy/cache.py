@@ -1,0 +1,148 @@
+"""A persistent cache of scrubbed texts, keyed by a keyed hash of (policy, POLICY_VERSION, text).
+
+Repeated prompts ("fix the build", retries, templates) and reruns of a day cost one lookup. The
+cache holds only scrubbed output and counts, never a raw text, and its keys are
+
+    HMAC-SHA256(k_cache, policy_name || 0 || POLICY_VERSION || 0 || text)[:16]
+    k_cache = HMAC-SHA256(pseudonym key, b"flywheel/scrub-cache/v1")
+
+so without the key nobody can check whether a guessed raw text was ever scrubbed. A new
+POLICY_VERSION (or a new key) simply misses; ``prune`` deletes what an older version left.
+
+Storage is one SQLite file (stdlib, point lookups by primary key, safe for several processes to
+share, entries deletable one by one). Deleting the file is always safe: the next run rescrubs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pipelines.privacy.policies import POLICY_VERSION, Policy
+from pipelines.privacy.pseudonyms import derive_key
+from pipelines.privacy.result import ScrubResult
+
+CACHE_FILE = "scrub-cache.sqlite"
+KEY_BYTES = 16
+# SQLite's default limit on host parameters in one statement is 32766; stay far below it.
+_LOOKUP_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scrubbed (
+    key BLOB PRIMARY KEY,
+    policy_version TEXT NOT NULL,
+    text TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID
+"""
+
+
+class ScrubCache:
+    """Scrub results by keyed hash of their input, in ``directory / scrub-cache.sqlite``."""
+
+    def __init__(self, directory: Path, key: bytes, policy_version: str = POLICY_VERSION) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / CACHE_FILE
+        self.policy_version = policy_version
+        self._mac = hmac.new(derive_key(key, "scrub-cache/v1"), digestmod=hashlib.sha256)
+        # The connection is used by the process that opened it only (workers never see it).
+        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def key_for(self, policy: Policy, text: str) -> bytes:
+        mac = self._mac.copy()
+        mac.update(f"{policy.name}\0{self.policy_version}\0".encode())
+        mac.update(text.encode("utf-8", "surrogatepass"))
+        return mac.digest()[:KEY_BYTES]
+
+    def get_many(self, policy: Policy, texts: Sequence[str]) -> dict[str, ScrubResult]:
+        """The cached results among ``texts`` (by text; missing texts are absent)."""
+        by_key = {self.key_for(policy, t): t for t in texts}
+        keys = list(by_key)
+        found: dict[str, ScrubResult] = {}
+        for i in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[i : i + _LOOKUP_CHUNK]
+            rows = self._db.execute(
+                f"SELECT key, text, findings FROM scrubbed WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for key, scrubbed, findings in rows:
+                found[by_key[key]] = ScrubResult(scrubbed, json.loads(findings))
+        return found
+
+    def put_many(self, policy: Policy, items: Iterable[tuple[str, ScrubResult]]) -> int:
+        """Store results (quarantined ones are not cached: they are cheap to redo). Returns the
+        number of rows written."""
+        now = int(time.time())
+        rows = [
+            (
+                self.key_for(policy, text),
+                self.policy_version,
+                result.text,
+                json.dumps(result.findings),
+                now,
+            )
+            for text, result in items
+            if result.quarantine_reason is None and result.text is not None
+        ]
+        if rows:
+            with self._transaction():
+                self._db.executemany("INSERT OR REPLACE INTO scrubbed VALUES (?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def forget(self, policy: Policy, texts: Iterable[str]) -> int:
+        """Delete the entries of these raw texts (e.g. a user's data after a deletion request)."""
+        keys = [(self.key_for(policy, t),) for t in texts]
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany("DELETE FROM scrubbed WHERE key = ?", keys)
+            return self._db.total_changes - before
+
+    def prune(self, keep_version: str | None = None, older_than_s: float | None = None) -> int:
+        """Delete entries of other policy versions (default: all but the current one) and,
+        optionally, entries older than ``older_than_s`` seconds. Returns rows deleted."""
+        keep = keep_version or self.policy_version
+        with self._transaction():
+            deleted = self._db.execute(
+                "DELETE FROM scrubbed WHERE policy_version != ?", (keep,)
+            ).rowcount
+            if older_than_s is not None:
+                cutoff = int(time.time() - older_than_s)
+                deleted += self._db.execute(
+                    "DELETE FROM scrubbed WHERE created_at < ?", (cutoff,)
+                ).rowcount
+        return deleted
+
+    def clear(self) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM scrubbed")
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT count(*) FROM scrubbed").fetchone()[0]
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error): one writer at a time across processes."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

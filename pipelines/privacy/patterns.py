@@ -1,0 +1,193 @@
+"""The pattern recognizer all of Flywheel's own rules share: regex + optional value group + validator.
+
+Presidio's ``PatternRecognizer`` reports the whole regex match. Secrets and context rules need to
+report only part of it (the value after ``password=``, the name after ``my name is``), and most need
+a check no regex can express (Shannon entropy, a JSON header, a checksum). ``Rule`` adds both, and
+``RuleRecognizer`` runs a list of rules behind a ``trigger``: a cheap regex that every match of
+every rule must contain, so that the rules are skipped on the (vast majority of) texts without it.
+The trigger is a necessary condition by construction, so screening cannot lose a finding; the
+test suite checks this on the evaluation corpora with ``screen=False``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    LocalRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+
+VALUE_GROUP = "value"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule.
+
+    ``regex`` may name a group ``value``: then only that group is reported (the rest is context).
+    ``validate`` gets the reported value and may reject it; ``validate_match`` gets the whole
+    match (to look at the context groups, such as the name a value is assigned to). ``name`` says which kind of finding
+    this is (``openai_project_key``); it goes into the explanation, never the value.
+    """
+
+    name: str
+    regex: str
+    score: float = 0.9
+    validate: Callable[[str], bool] | None = None
+    flags: int = 0
+    validate_match: Callable[[re.Match[str]], bool] | None = None
+    # Numbers: when a run of digit groups fails as a whole, try its windows (see _refined_spans).
+    refine: bool = False
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.regex, self.flags)
+
+
+class RuleRecognizer(PatternRecognizer):
+    """A Presidio ``PatternRecognizer`` driven by ``Rule``s, screened by a ``trigger`` regex."""
+
+    def __init__(
+        self,
+        entity: str,
+        rules: Sequence[Rule],
+        trigger: str | None,
+        name: str | None = None,
+        trigger_flags: int = 0,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.trigger = re.compile(trigger, trigger_flags) if trigger else None
+        # Tests switch screening off to prove that it never changes a result.
+        self.screen = True
+        self._compiled = [(rule, rule.compiled()) for rule in self.rules]
+        super().__init__(
+            supported_entity=entity,
+            name=name or f"{entity.title().replace('_', '')}Recognizer",
+            patterns=[Pattern(rule.name, rule.regex, rule.score) for rule in self.rules],
+            global_regex_flags=0,
+        )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: object = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        if self.screen and self.trigger is not None and self.trigger.search(text) is None:
+            return []
+        entity = self.supported_entities[0]
+        results = []
+        for rule, compiled in self._compiled:
+            spans = (
+                _scan_numbers(rule, compiled, text) if rule.refine else _scan(rule, compiled, text)
+            )
+            for start, end in spans:
+                results.append(make_result(entity, start, end, rule.score, self, rule.name))
+        return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
+
+
+def _scan(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [_value_span(m) for m in compiled.finditer(text) if _accepted(rule, m, text)]
+
+
+def _scan_numbers(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Like ``_scan``, but a rejected run of digit groups is searched again for valid windows,
+    and the scan resumes at its next group rather than after it, so that a number straddling
+    the end of a rejected run is still found."""
+    found: list[tuple[int, int]] = []
+    position = 0
+    while (match := compiled.search(text, position)) is not None:
+        if _accepted(rule, match, text):
+            found.append(_value_span(match))
+            position = max(match.end(), position + 1)
+            continue
+        windows = _refined_spans(rule, compiled, text, match)
+        if windows:
+            found += windows
+            position = windows[-1][1]
+            continue
+        start, end = _value_span(match)
+        separator = _GROUP_SEPARATOR.search(text, start, end)
+        position = separator.end() if separator else max(match.end(), position + 1)
+    return found
+
+
+def _value_span(match: re.Match[str]) -> tuple[int, int]:
+    return match.span(VALUE_GROUP) if VALUE_GROUP in match.re.groupindex else match.span()
+
+
+def _accepted(rule: Rule, match: re.Match[str], text: str) -> bool:
+    start, end = _value_span(match)
+    if start < 0 or end <= start:
+        return False
+    if rule.validate is not None and not rule.validate(text[start:end]):
+        return False
+    return rule.validate_match is None or rule.validate_match(match)
+
+
+def _refined_spans(
+    rule: Rule, compiled: re.Pattern[str], text: str, match: re.Match[str]
+) -> list[tuple[int, int]]:
+    """The longest valid number at the start of a run that is invalid as a whole.
+
+    A greedy regex takes adjacent numbers as one ("+44 7911 123456 4111 1111 ..."); the validator
+    then rejects the run. Here the run is cut back one digit group at a time from its end; the
+    caller then resumes at the next group, so numbers that start later are found too. The work is
+    linear in the number of groups of a run.
+    """
+    start, end = _value_span(match)
+    ends = [m.start() for m in _GROUP_SEPARATOR.finditer(text, start, end)]
+    for window_end in reversed(ends):
+        candidate = compiled.match(text, match.start(), window_end)
+        if (
+            candidate is not None
+            and _value_span(candidate)[1] == window_end
+            and _accepted(rule, candidate, text)
+        ):
+            return [_value_span(candidate)]
+    return []
+
+
+# A separator between two digit groups: where a run of numbers may be cut.
+_GROUP_SEPARATOR = re.compile(r"[ .-](?=[\d(+])")
+
+
+def make_result(
+    entity: str, start: int, end: int, score: float, recognizer: LocalRecognizer, kind: str
+) -> RecognizerResult:
+    """A Presidio result whose explanation names the recognizer and the rule, never the value."""
+    explanation = AnalysisExplanation(
+        recognizer=recognizer.name,
+        original_score=score,
+        pattern_name=kind,
+        textual_explanation=f"{entity} ({kind}) by {recognizer.name}",
+    )
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        analysis_explanation=explanation,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value`` (0 for an empty string)."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())

@@ -1,0 +1,32 @@
+"""What a scrub returns for one text: the scrubbed text and counts, never the values found."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """The scrubbed ``text`` (None for a None input or a quarantined one), how many findings of
+    each entity type were replaced, and why the text was quarantined, if it was."""
+
+    text: str | None
+    findings: Mapping[str, int] = field(default_factory=dict)
+    quarantine_reason: str | None = None
+
+    @property
+    def quarantined(self) -> bool:
+        return self.quarantine_reason is not None
+
+    @property
+    def finding_count(self) -> int:
+        return sum(self.findings.values())
+
+
+NONE_RESULT = ScrubResult(None)
+EMPTY_RESULT = ScrubResult("")
+
+
+def quarantined(reason: str) -> ScrubResult:
+    return ScrubResult(None, {}, reason)
