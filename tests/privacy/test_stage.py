@@ -43,6 +43,11 @@ def scrubbed_home(tmp_path_factory: pytest.TempPathFactory, scrubber: Scrubber) 
     return home
 
 
+def _injected(home: settings.FlywheelPaths) -> list[dict]:
+    with gzip.open(home.ground_truth / "injected.jsonl.gz", "rt") as lines:
+        return [json.loads(line) for line in lines]
+
+
 def _texts(home: settings.FlywheelPaths, root) -> list[str]:
     table = pq.read_table(lake.partition_path(root, DAY))
     return [t for c in ("prompt_text", "assistant_text", "code_patch", "feedback_comment", "build_error_message")
@@ -50,7 +55,7 @@ def _texts(home: settings.FlywheelPaths, root) -> list[str]:
 
 
 def test_no_injected_value_survives_scrubbing(scrubbed_home: settings.FlywheelPaths) -> None:
-    injected = [json.loads(line) for line in gzip.open(scrubbed_home.ground_truth / "injected.jsonl.gz", "rt")]
+    injected = _injected(scrubbed_home)
     assert len(injected) > 100
     raw = "\n".join(_texts(scrubbed_home, scrubbed_home.raw_table("events")))
     scrubbed = "\n".join(_texts(scrubbed_home, scrubbed_events_root(scrubbed_home)))
@@ -89,8 +94,7 @@ def test_verification_catches_a_leak(tmp_path, scrubbed_home: settings.FlywheelP
     settings.ensure_layout(home)
     (home.ground_truth).mkdir(parents=True)
     (home.ground_truth / "injected.jsonl.gz").write_bytes((scrubbed_home.ground_truth / "injected.jsonl.gz").read_bytes())
-    row = next(r for r in map(json.loads, gzip.open(home.ground_truth / "injected.jsonl.gz", "rt"))
-               if r["field"] == "prompt.text" and r["entity_type"] == "EMAIL_ADDRESS")
+    row = next(r for r in _injected(home) if r["field"] == "prompt.text" and r["entity_type"] == "EMAIL_ADDRESS")
     source = lake.partition_path(scrubbed_events_root(scrubbed_home), DAY)
     target = lake.partition_path(scrubbed_events_root(home), DAY)
     target.parent.mkdir(parents=True)
