@@ -21,6 +21,13 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
+# Sub-commands of the stages, each light to import (no model, no Dagster definitions loaded).
+from pipelines.datasets.cli import app as datasets_app  # noqa: E402
+from pipelines.privacy.cli import app as pii_app  # noqa: E402
+
+app.add_typer(pii_app, name="pii", help="Measure the scrubber: PII and secret evaluation, benchmark.")
+app.add_typer(datasets_app, name="datasets", help="Training-set versions: list, show, diff, export.")
+
 HomeOption = Annotated[
     Path | None,
     typer.Option("--home", help="State directory (default: $FLYWHEEL_HOME or .flywheel/ in the project)."),
@@ -128,6 +135,20 @@ def demo(
     print_summary(paths, report, Console())
     if not report.success:
         raise typer.Exit(1)
+
+
+@app.command()
+def dashboards(
+    home: HomeOption = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
+) -> None:
+    """Open the Streamlit dashboards on the home's published serving snapshot (Ctrl-C stops)."""
+    from pipelines.serving.launch import launch
+
+    paths = _home(home)
+    console.print(f"dashboards on http://{address}:{port} reading {paths.serving_db}")
+    raise typer.Exit(launch(port=port, address=address, home=paths.home))
 
 
 def main() -> None:

@@ -1,0 +1,20 @@
+{#-
+  Where the lake lives: $FLYWHEEL_HOME/lake (the scrubbed zone; dbt never reads raw/).
+-#}
+{% macro lake_root() -%}
+    {{ return(env_var('FLYWHEEL_HOME', '../.flywheel') ~ '/lake') }}
+{%- endmacro %}
+
+
+{#-
+  True when a lake table has at least one Parquet file. Tables written by a later stage (the PII
+  findings of the privacy stage) may not exist yet on a fresh home; their staging view is then
+  empty instead of failing. At parse time it answers true so that dbt records the source.
+-#}
+{% macro lake_table_has_files(relative_glob) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set found = run_query("select count(*) from glob('" ~ lake_root() ~ "/" ~ relative_glob ~ "')") -%}
+    {{ return(found.columns[0].values()[0] > 0) }}
+{%- endmacro %}

@@ -1,0 +1,101 @@
+{#-
+  The run window: the arrival days (ingest_date) the current run processes, from the vars
+  min_date / max_date that Dagster passes for its partition.
+
+  Incremental models recompute only what the window can change, also when they are first created
+  (a fresh warehouse's first day processes that day, not the whole lake). Without vars, or with
+  --full-refresh, a run processes everything in the lake: the same rows as day-by-day runs.
+-#}
+
+{% macro run_window_is_set() -%}
+    {{ return(var('min_date', none) is not none and var('max_date', none) is not none
+              and not should_full_refresh()) }}
+{%- endmacro %}
+
+
+{#- A predicate on an arrival-day column: inside [min_date - days_before, max_date + days_after]. -#}
+{% macro in_run_window(column, days_before=0, days_after=0) -%}
+    {%- if run_window_is_set() -%}
+        {{ column }} between date '{{ var("min_date") }}' - {{ days_before }}
+            and date '{{ var("max_date") }}' + {{ days_after }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A predicate true for arrival days before the window (false in a full build: nothing is before). -#}
+{% macro before_run_window(column) -%}
+    {%- if run_window_is_set() -%}
+        {{ column }} < date '{{ var("min_date") }}'
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+  Pre-hook of the incremental models keyed by arrival day: delete the window's rows first, so a
+  re-run replaces the days (even rows whose events were since removed from the lake). An
+  incremental run without a window recomputes everything, so it deletes everything first.
+-#}
+{% macro delete_run_window(column='ingest_date') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_run_window(column) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The attribution lookback L (arrival days), validated once. -#}
+{% macro lookback_days() -%}
+    {%- set days = var('attribution_lookback_days') | int -%}
+    {%- if days < 0 -%}
+        {{ exceptions.raise_compiler_error("attribution_lookback_days must be >= 0, got " ~ days) }}
+    {%- endif -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+
+{#-
+  The same window for data tests: a test of an incremental model checks the rows the run could
+  have changed, not all history (which would make every daily run cost O(history)). Without
+  vars (pytest, a full build, an ad-hoc `dbt test`) tests see every row.
+-#}
+{% macro in_test_window(column, days_before=0, days_after=0) -%}
+    {%- if var('min_date', none) is not none and var('max_date', none) is not none -%}
+        {{ column }} between date '{{ var("min_date") }}' - {{ days_before }}
+            and date '{{ var("max_date") }}' + {{ days_after }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+  incremental_predicates for delete+insert by key: the rows a run recomputes arrived at most
+  `days_before` days before its window, so the delete only needs to look there (DuckDB skips the
+  older row groups instead of scanning every key of the table). Empty without a window.
+-#}
+{% macro recomputed_rows_predicates(column, days_before) -%}
+    {%- if var('min_date', none) is not none and var('max_date', none) is not none -%}
+        {{ return([column ~ " >= date '" ~ var('min_date') ~ "' - " ~ days_before]) }}
+    {%- else -%}
+        {{ return([]) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+  From the window's first day on, with no end: for aggregates of base_lake__events, whose LATER
+  days lose rows when an earlier day is loaded after them (a re-send's later copy is removed).
+  In day order there is nothing after the window, so this costs nothing.
+-#}
+{% macro from_run_window_on(column) -%}
+    {%- if run_window_is_set() -%}
+        {{ column }} >= date '{{ var("min_date") }}'
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,124 @@
+{#-
+  Each session's activity per arrival day: partial aggregates (counts, firsts, lasts) of its
+  prompts, generations and actions that arrived that day. fct_sessions adds them up over all of a
+  session's days, so a session is a pure function of its rows whatever order days run in, and a
+  daily run reads the session's few narrow rows here instead of its full history everywhere.
+
+  Incremental: a run recomputes, for every session with an event in its window, the days
+  [min - L, max + L] (the days whose generations and actions the run may have recomputed).
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['session_id', 'ingest_date'],
+        incremental_predicates=recomputed_rows_predicates(
+            'DBT_INCREMENTAL_TARGET.ingest_date', var('attribution_lookback_days')
+        ),
+        pre_hook="{{ delete_run_window('ingest_date') }}",
+    )
+}}
+
+{%- set L = lookback_days() %}
+
+with prompts as (
+
+    select * from {{ ref('stg_lake__prompts') }}
+    where {{ in_run_window('ingest_date', L, L) }}
+
+),
+
+generations as (
+
+    select * from {{ ref('fct_generations') }}
+    where {{ in_run_window('ingest_date', L, L) }}
+
+),
+
+actions as (
+
+    select * from {{ ref('int_actions_attributed') }}
+    where {{ in_run_window('ingest_date', L, L) }}
+
+),
+
+{% if run_window_is_set() %}
+touched_sessions as (
+
+    select session_id from prompts where {{ in_run_window('ingest_date') }}
+    union
+    select session_id from generations where {{ in_run_window('ingest_date') }}
+    union
+    select session_id from actions where {{ in_run_window('ingest_date') }}
+
+),
+{% endif %}
+
+prompt_days as (
+
+    select
+        session_id,
+        ingest_date,
+        count(*) as prompts,
+        min({'at': submitted_at, 'id': prompt_id, 'workspace_id': workspace_id, 'user_id': user_id,
+             'app_id': app_id, 'intent': prompt_intent}) as first_prompt
+    from prompts
+    {% if run_window_is_set() %} semi join touched_sessions using (session_id) {% endif %}
+    group by session_id, ingest_date
+
+),
+
+generation_days as (
+
+    select
+        session_id,
+        ingest_date,
+        count(*) as generations,
+        count(*) filter (where is_regenerated) as regenerations,
+        count(*) filter (where is_accepted) as generations_accepted,
+        count(*) filter (where outcome_label = 'success') as generations_succeeded,
+        count(*) filter (where outcome_label = 'failure') as generations_failed,
+        count(*) filter (where outcome_label = 'unknown') as generations_unknown,
+        min(turn_index) filter (where outcome_label = 'success') as first_success_turn_index,
+        min({'at': completed_at, 'id': generation_id, 'workspace_id': workspace_id, 'user_id': user_id,
+             'app_id': app_id}) as first_generation,
+        max({'at': completed_at, 'id': generation_id, 'label': outcome_label}) as last_generation,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens
+    from generations
+    {% if run_window_is_set() %} semi join touched_sessions using (session_id) {% endif %}
+    group by session_id, ingest_date
+
+),
+
+action_days as (
+
+    select
+        session_id,
+        ingest_date,
+        count(*) filter (where action_type = 'build') as builds,
+        min(occurred_at) filter (where action_type = 'build' and build_status = 'succeeded')
+            as first_working_build_at,
+        bool_or(action_type = 'published') as is_published,
+        bool_or(action_type = 'published' and deploy_target = 'production') as is_published_to_production,
+        count(*) filter (where generation_id is null) as unattributed_actions,
+        min({'at': occurred_at, 'id': action_id, 'workspace_id': workspace_id, 'user_id': user_id,
+             'app_id': app_id}) as first_action,
+        max(occurred_at) as last_action_at
+    from actions
+    {% if run_window_is_set() %} semi join touched_sessions using (session_id) {% endif %}
+    group by session_id, ingest_date
+
+),
+
+final as (
+
+    select *
+    from prompt_days
+    full outer join generation_days using (session_id, ingest_date)
+    full outer join action_days using (session_id, ingest_date)
+
+)
+
+select * from final
+order by ingest_date, session_id

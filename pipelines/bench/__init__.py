@@ -1,0 +1,1 @@
+"""Benchmarks across stages (``flywheel bench``) and what they need to prepare their data."""

@@ -1,0 +1,1 @@
+"""Success signals: the dbt project run by Dagster, its quality gates and its benchmark."""
