@@ -22,11 +22,15 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 # Sub-commands of the stages, each light to import (no model, no Dagster definitions loaded).
+from pipelines.bench.cli import bench as bench_command  # noqa: E402
 from pipelines.datasets.cli import app as datasets_app  # noqa: E402
+from pipelines.deletion.cli import forget as forget_command  # noqa: E402
 from pipelines.privacy.cli import app as pii_app  # noqa: E402
 
 app.add_typer(pii_app, name="pii", help="Measure the scrubber: PII and secret evaluation, benchmark.")
 app.add_typer(datasets_app, name="datasets", help="Training-set versions: list, show, diff, export.")
+app.command("forget")(forget_command)  # deletion requests: pipelines/deletion/README.md
+app.command("bench")(bench_command)  # the end-to-end benchmark: docs/benchmarks.md
 
 HomeOption = Annotated[
     Path | None,

@@ -4,6 +4,11 @@ Every table is laid out as ``<root>/ingest_date=YYYY-MM-DD/part-0.parquet`` (hiv
 prunes days from a ``WHERE ingest_date ...`` filter). A day is written to a scratch file on the
 same filesystem and moved into place with one ``os.replace``: a reader sees the old day or the
 new one, never half of one, and re-running a day replaces it instead of adding to it.
+
+The lake may also be an object store (``FLYWHEEL_LAKE_URI=s3://...``, pipelines/objectstore.py):
+table roots are then ``ObjectPath``s, a day is written to the local scratch file and uploaded in
+one PUT (an object appears whole or not at all), and DuckDB connections that read the lake get
+the store's filesystem registered (``connect``).
 """
 
 from __future__ import annotations
@@ -17,19 +22,35 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+
+from pipelines.objectstore import ObjectPath
+
+# A lake location: a local directory, or a key prefix in an object store.
+LakePath = Path | ObjectPath
 
 PARTITION_DIR = re.compile(r"^ingest_date=(\d{4}-\d{2}-\d{2})$")
 PARQUET_COMPRESSION = "zstd"
 
 
-def partition_path(table_root: Path, day: str) -> Path:
+def partition_path(table_root: LakePath, day: str) -> LakePath:
     return table_root / f"ingest_date={day}" / "part-0.parquet"
 
 
-def partition_days(table_root: Path) -> list[str]:
+def partition_days(table_root: LakePath) -> list[str]:
     """The days a table holds, oldest first."""
+    if isinstance(table_root, ObjectPath):
+        # one listing instead of a request per day
+        days = {
+            match.group(1)
+            for obj in table_root.files()
+            if obj.name == "part-0.parquet" and (match := PARTITION_DIR.match(obj.parent.name))
+            and obj.parent.parent == table_root
+        }
+        return sorted(days)
     if not table_root.is_dir():
         return []
     days = []
@@ -40,7 +61,7 @@ def partition_days(table_root: Path) -> list[str]:
     return sorted(days)
 
 
-def table_glob(table_root: Path) -> str:
+def table_glob(table_root: LakePath) -> str:
     """The glob DuckDB reads a whole table with (``hive_partitioning`` adds ``ingest_date``)."""
     return str(table_root / "ingest_date=*" / "*.parquet")
 
@@ -68,7 +89,7 @@ class StateNotWritable(OSError):
 
 
 @contextmanager
-def storage_errors(target: Path) -> Iterator[None]:
+def storage_errors(target: LakePath) -> Iterator[None]:
     """Turn a disk-full or permission error into one clear message naming the place and the fix."""
     try:
         yield
@@ -96,16 +117,53 @@ def scratch_file(scratch_dir: Path, suffix: str = "") -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_path(final: Path, scratch_dir: Path) -> Iterator[Path]:
-    """Yield a scratch path; on success move it over ``final`` in one step, else delete it."""
+def atomic_path(final: LakePath, scratch_dir: Path) -> Iterator[Path]:
+    """Yield a local scratch path; on success move it over ``final`` in one step, else delete it.
+
+    In an object store the step is one upload: the object is replaced whole when it completes.
+    """
     with storage_errors(final), scratch_file(scratch_dir, "".join(final.suffixes)) as scratch:
         yield scratch
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(scratch, final)
+        if isinstance(final, ObjectPath):
+            upload(scratch, final)
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(scratch, final)
+
+
+def upload(local: Path, target: ObjectPath) -> None:
+    pafs.copy_files(
+        str(local), target.fs_path,
+        source_filesystem=pafs.LocalFileSystem(), destination_filesystem=target.store.filesystem(),
+    )
+
+
+def connect(*lake_paths: LakePath | str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that can read (and COPY to) these lake locations."""
+    con = duckdb.connect()
+    register_filesystems(con, *lake_paths)
+    return con
+
+
+def register_filesystems(con: duckdb.DuckDBPyConnection, *lake_paths: LakePath | str) -> None:
+    """Let ``con`` resolve the object-store paths among ``lake_paths`` (local ones need nothing)."""
+    stores = {p.store for p in lake_paths if isinstance(p, ObjectPath)}
+    if len(stores) > 1:
+        raise ValueError(f"one object store per connection, got {len(stores)}: {sorted(map(repr, stores))}")
+    # DuckDB names a registered fsspec filesystem by its protocol ("s3"), once per connection
+    if stores and "s3" not in con.list_filesystems():
+        con.register_filesystem(stores.pop().duckdb_filesystem())
+
+
+def parquet_file(path: LakePath) -> pq.ParquetFile:
+    """A lake file's reader (its footer is read now; the rest as it is iterated)."""
+    if isinstance(path, ObjectPath):
+        return pq.ParquetFile(path.store.filesystem().open_input_file(path.fs_path))
+    return pq.ParquetFile(path)
 
 
 def write_partition(
-    batches: Iterable[pa.RecordBatch | pa.Table], schema: pa.Schema, final: Path, scratch_dir: Path
+    batches: Iterable[pa.RecordBatch | pa.Table], schema: pa.Schema, final: LakePath, scratch_dir: Path
 ) -> int:
     """Stream ``batches`` into the day's file atomically; an empty day still gets a file.
 

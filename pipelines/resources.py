@@ -6,11 +6,20 @@ import dagster as dg
 
 from pipelines.settings import FlywheelPaths, ensure_layout, paths
 
+# The Dagster concurrency pool of every step that opens warehouse.duckdb (dbt writes it; the
+# training-set build and the serving snapshot read it). DuckDB allows one process to hold a
+# database file writable, and then no other process may open it, not even read-only; a deployment
+# gives this pool a limit of 1 (docs/scaling.md) so those steps queue instead of failing.
+WAREHOUSE_POOL = "warehouse"
+
 
 class FlywheelHome(dg.ConfigurableResource):
     """The ``$FLYWHEEL_HOME`` directory and the run options every stage shares."""
 
     home: str
+    # s3://bucket/prefix for a lake in an object store; "" reads $FLYWHEEL_LAKE_URI (unset: local).
+    # Endpoint, region, URL style and credentials come from FLYWHEEL_S3_* (pipelines/objectstore.py).
+    lake_uri: str = ""
     dedup_window_days: int = 7
     raw_retention_days: int = 30
     # Processes for Presidio/spaCy; this machine class has 2 cores.
@@ -27,7 +36,7 @@ class FlywheelHome(dg.ConfigurableResource):
             )
 
     def paths(self) -> FlywheelPaths:
-        resolved = paths(self.home)
+        resolved = paths(self.home, self.lake_uri or None)
         ensure_layout(resolved)
         return resolved
 

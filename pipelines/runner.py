@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -102,12 +102,16 @@ def run_days(
     return report
 
 
-def _execute(defs: dg.Definitions, job_name: str, instance: dg.DagsterInstance, partition: str | None) -> StepOutcome:
+def _execute(
+    defs: dg.Definitions, job_name: str, instance: dg.DagsterInstance, partition: str | None,
+    asset_selection: Sequence[dg.AssetKey] | None = None,
+) -> StepOutcome:
     job = defs.resolve_job_def(job_name)
     started = time.perf_counter()
     result = job.execute_in_process(
         instance=instance,
         partition_key=partition,
+        asset_selection=asset_selection,
         raise_on_error=False,
         # Step logs go to the Dagster instance (the UI); the terminal shows only what needs a person.
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},

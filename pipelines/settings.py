@@ -1,6 +1,7 @@
 """Where Flywheel keeps its state and the knobs that shape a run, resolved in one place.
 
-All state lives under one directory, ``$FLYWHEEL_HOME`` (default ``.flywheel/`` in the project).
+All state lives under one directory, ``$FLYWHEEL_HOME`` (default ``.flywheel/`` in the project),
+except the lake when ``$FLYWHEEL_LAKE_URI`` puts it in an object store (pipelines/objectstore.py).
 Every other module asks this one for a path instead of building its own.
 """
 
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipelines import objectstore
+from pipelines.objectstore import ObjectPath, ObjectStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -18,6 +22,7 @@ DASHBOARDS_DIR = PROJECT_ROOT / "dashboards"
 
 HOME_ENV = "FLYWHEEL_HOME"
 PSEUDONYM_KEY_ENV = "FLYWHEEL_PSEUDONYM_KEY"
+LAKE_URI_ENV = objectstore.LAKE_URI_ENV
 
 
 def default_home() -> Path:
@@ -35,6 +40,9 @@ class FlywheelPaths:
     """Every location under one ``$FLYWHEEL_HOME``; nothing here touches the disk."""
 
     home: Path
+    # s3://bucket/prefix when the lake lives in an object store; "" keeps it under home.
+    lake_uri: str = ""
+    object_store: ObjectStore = field(default_factory=ObjectStore)
 
     # Landing zone: what the platform drops, one folder per source and arrival day.
     @property
@@ -58,8 +66,14 @@ class FlywheelPaths:
 
     # The lake: scrubbed events and everything else downstream of scrubbing, as Parquet.
     @property
-    def lake(self) -> Path:
+    def lake(self) -> Path | ObjectPath:
+        if self.lake_uri:
+            return objectstore.parse(self.lake_uri, self.object_store)
         return self.home / "lake"
+
+    @property
+    def lake_is_remote(self) -> bool:
+        return bool(self.lake_uri)
 
     @property
     def warehouse(self) -> Path:
@@ -103,12 +117,32 @@ class FlywheelPaths:
     def raw_table(self, table: str) -> Path:
         return self.raw / table
 
-    def lake_table(self, table: str) -> Path:
+    def lake_table(self, table: str) -> Path | ObjectPath:
         return self.lake / table
 
 
-def paths(home: str | os.PathLike[str] | None = None) -> FlywheelPaths:
-    return FlywheelPaths(resolve_home(home))
+def resolve_lake_uri(lake_uri: str | None = None) -> str:
+    """The object-store lake: the argument, else ``$FLYWHEEL_LAKE_URI``; "" for the local lake."""
+    chosen = (lake_uri or os.environ.get(LAKE_URI_ENV) or "").strip().rstrip("/")
+    if chosen:
+        objectstore.parse(chosen, ObjectStore())  # refuse a malformed URI here, not mid-run
+    return chosen
+
+
+def paths(home: str | os.PathLike[str] | None = None, lake_uri: str | None = None) -> FlywheelPaths:
+    chosen_lake = resolve_lake_uri(lake_uri)
+    store = ObjectStore.from_env() if chosen_lake else ObjectStore()
+    return FlywheelPaths(resolve_home(home), chosen_lake, store)
+
+
+def export_environment(p: FlywheelPaths) -> None:
+    """Tell child processes (dbt) which home and lake this process uses; credentials are not
+    copied anywhere: they are already in the environment, or the SDK's default chain finds them."""
+    os.environ[HOME_ENV] = str(p.home)
+    if p.lake_uri:
+        os.environ[LAKE_URI_ENV] = p.lake_uri
+    else:
+        os.environ.pop(LAKE_URI_ENV, None)
 
 
 def ensure_layout(p: FlywheelPaths) -> None:

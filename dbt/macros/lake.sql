@@ -1,8 +1,10 @@
 {#-
-  Where the lake lives: $FLYWHEEL_HOME/lake (the scrubbed zone; dbt never reads raw/).
+  Where the lake lives: $FLYWHEEL_LAKE_URI (s3://bucket/prefix) when set, else $FLYWHEEL_HOME/lake
+  (the scrubbed zone; dbt never reads raw/). The same expression as lake_root in
+  models/staging/lake/_lake__sources.yml, which cannot call a macro.
 -#}
 {% macro lake_root() -%}
-    {{ return(env_var('FLYWHEEL_HOME', '../.flywheel') ~ '/lake') }}
+    {{ return((env_var('FLYWHEEL_LAKE_URI', '') or (env_var('FLYWHEEL_HOME', '../.flywheel') ~ '/lake')).strip().rstrip('/')) }}
 {%- endmacro %}
 
 

@@ -99,3 +99,26 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+  Second pre-hook of models keyed by (session, arrival day) that recompute a session's days
+  [min - L, max + L]: delete those days of every session the run touches, so that a session-day
+  which no longer has rows disappears instead of staying stale. It happens when days run out of
+  order: a re-sent event first kept in a later day moves to the earlier day once that is loaded,
+  and delete+insert by key alone only replaces the keys the run produces.
+-#}
+{% macro delete_touched_session_days(relations, lookback) -%}
+    {%- if is_incremental() and run_window_is_set() -%}
+        delete from {{ this }}
+        where {{ in_run_window('ingest_date', lookback, lookback) }}
+          and session_id in (
+            {%- for relation in relations %}
+            select session_id from {{ relation }} where {{ in_run_window('ingest_date') }}
+            {%- if not loop.last %} union {% endif -%}
+            {% endfor %}
+          )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

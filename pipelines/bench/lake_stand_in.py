@@ -23,7 +23,9 @@ def copy_raw_events_to_lake(paths: FlywheelPaths, day: str) -> Path:
     """Copy one arrival day of raw/events into lake/events, atomically; returns the lake file."""
     source = lake.partition_path(paths.raw_table("events"), day)
     if not source.exists():
-        raise FileNotFoundError(f"no raw events for {day} at {source}: run ingest for that day first")
+        raise FileNotFoundError(
+            f"no raw events for {day} at {source}: run ingest for that day first"
+        )
     target = lake.partition_path(paths.lake_table("events"), day)
     with lake.atomic_path(target, paths.tmp) as scratch:
         shutil.copyfile(source, scratch)

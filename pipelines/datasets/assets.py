@@ -15,7 +15,7 @@ import dagster as dg
 from pipelines.datasets import gates, publish
 from pipelines.datasets.config import KINDS, SPLITS, BuildOptions, DatasetConfig
 from pipelines.datasets.sources import UPSTREAM_ASSET_KEYS
-from pipelines.resources import FlywheelHome
+from pipelines.resources import WAREHOUSE_POOL, FlywheelHome
 from pipelines.settings import FlywheelPaths
 
 ASSET_NAME = "training_dataset"
@@ -128,6 +128,7 @@ def upstream_gate_for_home(paths: FlywheelPaths) -> gates.UpstreamGate:
 @dg.asset(
     name=ASSET_NAME,
     group_name="datasets",
+    pool=WAREHOUSE_POOL,  # reads warehouse.duckdb (pipelines/resources.py)
     kinds={"duckdb", "parquet"},
     deps=UPSTREAM,
     check_specs=[

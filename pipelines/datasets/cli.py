@@ -41,12 +41,21 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
 
 
-def _resolve(paths: settings.FlywheelPaths, version: str, name: str | None) -> registry.VersionRef:
+def _resolve(paths: settings.FlywheelPaths, version: str, name: str | None,
+             need_files: bool = False) -> registry.VersionRef:
+    """The version ``version`` names; exit 2 with a message when it does not exist, or when the
+    command needs its files (diff, export) and a deletion request withdrew them."""
     try:
-        return registry.resolve(paths, version, name)
+        ref = registry.resolve(paths, version, name)
     except registry.VersionNotFound as missing:
         err.print(f"[red]not found[/]: {missing}")
         raise typer.Exit(2) from None
+    manifest = ref.manifest()
+    if need_files and registry.is_withdrawn(manifest):
+        err.print(f"[red]withdrawn[/]: {ref.version} was withdrawn on {manifest.get('withdrawn_at')} by a deletion "
+                  f"request and its files are gone; use its replacement {manifest.get('replaced_by') or '(none yet)'}")
+        raise typer.Exit(2)
+    return ref
 
 
 @app.command("list")
@@ -56,11 +65,17 @@ def list_(home: HomeOption = None, name: NameOption = None, as_json: JsonOption 
     rows = []
     for ref in registry.list_versions(paths, name):
         manifest = ref.manifest()
+        if registry.is_withdrawn(manifest):  # a deletion request took it down: its tombstone only
+            rows.append({"dataset": ref.name, "version": ref.version, "published_at": ref.published_at,
+                         "parent": manifest.get("parent"), "data_through": None, "status": "withdrawn",
+                         "withdrawn_at": manifest.get("withdrawn_at"), "replaced_by": manifest.get("replaced_by"),
+                         "examples": {k: 0 for k in KINDS}, "path": str(ref.path)})
+            continue
         kept = manifest["counts"]["kept"]
         rows.append({
             "dataset": ref.name, "version": ref.version, "published_at": ref.published_at,
             "parent": manifest.get("parent"), "data_through": manifest["sources"]["data_through"],
-            "examples": {k: sum(kept[k].values()) for k in KINDS}, "path": str(ref.path),
+            "status": "published", "examples": {k: sum(kept[k].values()) for k in KINDS}, "path": str(ref.path),
         })
     if as_json:
         _print_json({"versions": rows})
@@ -72,6 +87,10 @@ def list_(home: HomeOption = None, name: NameOption = None, as_json: JsonOption 
     for column in ("dataset", "version", "published", "parent", "data through", *KINDS):
         table.add_column(column)
     for row in rows:
+        if row["status"] == "withdrawn":
+            table.add_row(row["dataset"], row["version"], row["published_at"] or "", row["parent"] or "-",
+                          f"withdrawn {row['withdrawn_at']}", f"-> {row['replaced_by'] or '?'}", "", "")
+            continue
         table.add_row(row["dataset"], row["version"], row["published_at"] or "", row["parent"] or "-",
                       str(row["data_through"]), *[f"{row['examples'][k]:,}" for k in KINDS])
     out.print(table)
@@ -87,6 +106,12 @@ def show(
     info = registry.summary(ref)
     if as_json:
         _print_json(info)
+        return
+    if info["status"] == "withdrawn":
+        withdrawal = info.get("withdrawal") or {}
+        out.print(f"[bold]{info['dataset']}[/] {info['version']}  [red]withdrawn[/] {info['withdrawn_at']}: "
+                  f"{withdrawal.get('reason')} ({withdrawal.get('legal_basis')}); "
+                  f"replaced by {info['replaced_by'] or '(not yet)'}")
         return
     out.print(f"[bold]{info['dataset']}[/] {info['version']}  ({info['path']})")
     out.print(f"published {info['published_at']}, parent {info['parent'] or '-'}, data through {info['data_through']}")
@@ -112,7 +137,7 @@ def diff(
 ) -> None:
     """Examples added and removed per kind and split, and why (new data, consent, deletion, filters)."""
     paths = _paths(home)
-    report = registry.diff(_resolve(paths, old, name), _resolve(paths, new, name))
+    report = registry.diff(_resolve(paths, old, name, need_files=True), _resolve(paths, new, name, need_files=True))
     if as_json:
         _print_json(report)
         return
@@ -149,7 +174,7 @@ def export(
     from pipelines.datasets.export import ExportError
     from pipelines.datasets.export import export as run_export
 
-    ref = _resolve(_paths(home), version, name)
+    ref = _resolve(_paths(home), version, name, need_files=True)
     try:
         report = run_export(ref, fmt, out_dir, tuple(split) if split else SPLITS)
     except ExportError as problem:

@@ -5,7 +5,8 @@ filesystem as the exports), runs every gate on the staged files, and only when a
 the manifest, the dataset card, the job spec and ``SHA256SUMS``, then moves the directory into
 ``exports/datasets/<name>/<version>/`` with one ``rename``. A reader sees no version or a whole
 one. A failed gate or an exception deletes the work directory; a killed process leaves one behind
-that the next build sweeps away (its owner's pid is in its name).
+that the next build sweeps away (its owner's pid is in its name); one killed between the
+rename and the index entry left a version that the next build lists.
 
 The version id is ``v`` + 16 hex digits of the content digest: SHA-256 over the configuration
 (with the build rules' version) and the SHA-256 of every data file. Same inputs, same code:
@@ -43,6 +44,7 @@ from pipelines.datasets.config import (
 )
 from pipelines.datasets.formats import data_files
 from pipelines.datasets.text import BYTES_PER_TOKEN, TOKENS_PER_MESSAGE, TOKENS_PER_REPLY
+from pipelines.failpoints import failpoint
 from pipelines.settings import PROJECT_ROOT, FlywheelPaths, ensure_layout, pseudonym_key
 
 WORK_PREFIX = "dataset-build-"
@@ -181,6 +183,22 @@ def _append_index(root: Path, entry: dict[str, Any]) -> None:
     scratch = root / f".{INDEX_FILE}.{os.getpid()}.tmp"
     _write_json(scratch, {"dataset": root.name, "versions": entries})
     os.replace(scratch, root / INDEX_FILE)
+
+
+def _index_unlisted_versions(root: Path) -> None:
+    """List the versions that a build killed between its rename and its index entry left out.
+
+    Oldest first; a manifest is written just before its version's rename, so its mtime is the
+    publication time.
+    """
+    listed = {e["version"] for e in read_index(root)}
+    unlisted = sorted((m.stat().st_mtime, m.parent) for m in root.glob(f"{VERSION_PREFIX}*/manifest.json")
+                      if m.parent.name not in listed)
+    for mtime, final in unlisted:
+        manifest = orjson.loads((final / "manifest.json").read_bytes())
+        _append_index(root, {"version": final.name, "parent": manifest.get("parent"),
+                             "content_digest": manifest.get("content_digest"),
+                             "published_at": datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds")})
 
 
 def latest_version(root: Path) -> str | None:
@@ -346,6 +364,7 @@ def build_version(
             stage("publish")
             root = paths.datasets / config.name
             with dataset_lock(root):
+                _index_unlisted_versions(root)
                 final = root / result.version
                 if (final / "manifest.json").exists():
                     result.status, result.path = "unchanged", final
@@ -356,7 +375,9 @@ def build_version(
                 manifest = _manifest(config, assembly, result.version, digest, file_digests, parent,
                                      result.gates, rescan)
                 _finish_staging(staged, config, manifest, file_digests)
+                failpoint("dataset.before_publish")
                 os.rename(staged, final)
+                failpoint("dataset.before_index")
                 _append_index(root, {"version": result.version, "parent": parent,
                                      "content_digest": manifest["content_digest"],
                                      "published_at": datetime.now(UTC).isoformat(timespec="seconds")})

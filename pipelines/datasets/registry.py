@@ -56,6 +56,11 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return dict(orjson.loads((path / "manifest.json").read_bytes()))
 
 
+def is_withdrawn(manifest: dict[str, Any]) -> bool:
+    """A version withdrawn by a deletion request (``flywheel forget``): only its tombstone is left."""
+    return manifest.get("status") == "withdrawn"
+
+
 def list_versions(paths: FlywheelPaths, name: str | None = None) -> list[VersionRef]:
     """Every published version, per dataset in publication order (index first, then any other)."""
     refs: list[VersionRef] = []
@@ -89,7 +94,10 @@ def resolve(paths: FlywheelPaths, ref: str, name: str | None = None) -> VersionR
         names = {v.name for v in versions}
         if len(names) > 1:
             raise VersionNotFound(f"several datasets ({', '.join(sorted(names))}): say which with --name")
-        return versions[-1]
+        live = [v for v in versions if not is_withdrawn(v.manifest())]
+        if not live:
+            raise VersionNotFound(f"every version under {paths.datasets} was withdrawn (deletion requests)")
+        return live[-1]
     matches = [v for v in versions if v.version == ref] or [v for v in versions if v.version.startswith(ref)]
     if not matches:
         raise VersionNotFound(f"no version {ref!r} under {paths.datasets}; `flywheel datasets list` shows them")
@@ -101,8 +109,14 @@ def resolve(paths: FlywheelPaths, ref: str, name: str | None = None) -> VersionR
 def summary(ref: VersionRef) -> dict[str, Any]:
     """What ``show`` prints: the manifest's essentials."""
     manifest = ref.manifest()
+    if is_withdrawn(manifest):
+        return {"dataset": ref.name, "version": ref.version, "path": str(ref.path), "status": "withdrawn",
+                "published_at": ref.published_at, "parent": manifest.get("parent"),
+                "withdrawn_at": manifest.get("withdrawn_at"), "withdrawal": manifest.get("withdrawal"),
+                "replaced_by": manifest.get("replaced_by"), "content_digest": manifest.get("content_digest")}
     return {
         "dataset": ref.name,
+        "status": "published",
         "version": ref.version,
         "path": str(ref.path),
         "published_at": ref.published_at,
@@ -139,6 +153,10 @@ def _changed(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) 
 def diff(old: VersionRef, new: VersionRef) -> dict[str, Any]:
     """Rows added and removed per kind and split, each with the reason, and what changed upstream."""
     old_manifest, new_manifest = old.manifest(), new.manifest()
+    for ref, manifest in ((old, old_manifest), (new, new_manifest)):
+        if is_withdrawn(manifest):
+            raise VersionNotFound(f"{ref.version} was withdrawn ({manifest.get('withdrawn_at')}): its files are gone; "
+                                  f"compare with its replacement {manifest.get('replaced_by') or '(none yet)'}")
     filter_changes = _changed(old_manifest["config"], new_manifest["config"], FILTER_FIELDS)
     split_changes = _changed(old_manifest["config"], new_manifest["config"], SPLIT_FIELDS)
     filters_changed = "TRUE" if filter_changes else "FALSE"

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 
 from pipelines import lake
 from pipelines.settings import FlywheelPaths
@@ -97,7 +96,7 @@ def lake_partitions(paths: FlywheelPaths) -> tuple[tuple[str, int], ...]:
     """Every ingest_date of the lake's events with its row count (from Parquet footers only)."""
     root = paths.lake_table(LAKE_TABLE)
     return tuple(
-        (day, pq.ParquetFile(lake.partition_path(root, day)).metadata.num_rows)
+        (day, lake.parquet_file(lake.partition_path(root, day)).metadata.num_rows)
         for day in lake.partition_days(root)
     )
 
@@ -126,7 +125,8 @@ def attach(con: duckdb.DuckDBPyConnection, paths: FlywheelPaths) -> SourceSummar
         raise SourceMissing(f"the warehouse {warehouse} has no {', '.join(missing)}: run the signals stage (dbt)")
     con.execute("CREATE OR REPLACE TEMP VIEW src_generations AS " + _select(GENERATION_COLUMNS, f"wh.{GENERATIONS_MART}"))
     con.execute("CREATE OR REPLACE TEMP VIEW src_users AS " + _select(USER_COLUMNS, f"wh.{USERS_MART}"))
-    glob = _quote(Path(lake.table_glob(paths.lake_table(LAKE_TABLE))))
+    lake.register_filesystems(con, paths.lake)
+    glob = _quote(lake.table_glob(paths.lake_table(LAKE_TABLE)))
     columns = ", ".join(TEXT_COLUMNS)
     # The first copy of an event id, as dbt's base model keeps it. Re-sent copies are rare (ingest
     # drops them within its window), so only the repeated ids go through the window function and
@@ -150,5 +150,5 @@ def attach(con: duckdb.DuckDBPyConnection, paths: FlywheelPaths) -> SourceSummar
     return SourceSummary(partitions, int(counts[0]), int(counts[1]), int(users[0]), int(users[1]))
 
 
-def _quote(path: Path) -> str:
+def _quote(path: Path | str) -> str:
     return str(path).replace("'", "''")

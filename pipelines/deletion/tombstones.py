@@ -76,3 +76,13 @@ class TombstoneFilter:
         return self.is_forgotten("user", row.get("user_id")) or self.is_forgotten(
             "workspace", row.get("workspace_id")
         )
+
+    def pseudonymize_billing(self, row: dict) -> dict:
+        """A forgotten workspace's billing event, kept under keyed pseudonyms (deletion/README.md).
+
+        Revenue history is retained for accounting, so a replayed billing file loads these rows
+        with the same pseudonyms ``flywheel forget`` wrote, and MRR totals stay as they were.
+        """
+        from pipelines.deletion.pseudonyms import pseudonymize_billing_record
+
+        return pseudonymize_billing_record(self._key, row)

@@ -210,8 +210,58 @@ def _accepts(word: str, mode: str) -> bool:
     return mode == "field" and known and lower not in AMBIGUOUS_FIRST_NAMES
 
 
-def _cue_spans(text: str, tokens: list[re.Match[str]]) -> list[_Span]:
-    cues_found = [(cue, mode) for cues, mode in _CUES for cue in cues.finditer(text)]
+# What a cue needs to reach the next line: its word, then only blanks, punctuation and quotes up
+# to the line break (the tail of every _FIELD_CUE branch; the other cues end in [ \t]+).
+_CUE_AT_LINE_END = re.compile(
+    r"(?i:name|author|owner|assignee|recipient|thanks|thank you|regards|cheers|sincerely|best|"
+    r"love|yours|xoxo)[\"']?[ \t]*+[:?=,!.-]?[ \t]*+[\"'“]?[ \t]*+\n"
+)
+_CUE_WORDS = (
+    "name", "author", "owner", "assignee", "recipient", "thanks", "thank you", "regards", "cheers",
+    "sincerely", "best", "love", "yours", "xoxo",
+)  # fmt: skip
+# A comma that ends its line: a vocative's name (three letters or more) comes before it.
+_COMMA_AT_LINE_END = re.compile(r",[^\S\n]*+\n")
+_THREE_LETTERS = re.compile(r"[^\W\d_]{3}")
+
+
+def _cue_at_line_end(text: str) -> bool:
+    """``_CUE_AT_LINE_END.search(text)``, faster on ASCII text: find the words, then match there."""
+    if not text.isascii():
+        return _CUE_AT_LINE_END.search(text) is not None
+    lowered = text.lower()
+    for word in _CUE_WORDS:
+        found = lowered.find(word)
+        while found >= 0:
+            if _CUE_AT_LINE_END.match(text, found):
+                return True
+            found = lowered.find(word, found + 1)
+    return False
+
+
+def _vocative_at_line_end(text: str) -> bool:
+    """A comma ending a line right after three letters (every cross-line vocative has one)."""
+    return any(
+        comma.start() >= 3 and _THREE_LETTERS.fullmatch(text, comma.start() - 3, comma.start())
+        for comma in _COMMA_AT_LINE_END.finditer(text)
+    )
+
+
+def _crosses_lines(match: re.Match[str], which: str) -> bool:
+    """Whether ``which`` ("all", "line" or "text": see NameRecognizer) leaves ``match`` out."""
+    return which != "all" and ("\n" in match.group()) != (which == "text")
+
+
+def _cue_spans(text: str, tokens: list[re.Match[str]], which: str = "all") -> list[_Span]:
+    """Names after a cue; ``which`` "line": cues ending on the name's line, "text": the others."""
+    if which == "text" and not _cue_at_line_end(text):
+        return []
+    cues_found = [
+        (cue, mode)
+        for cues, mode in (((_FIELD_CUE, "field"),) if which == "text" else _CUES)
+        for cue in cues.finditer(text)
+        if not _crosses_lines(cue, which)
+    ]
     if not cues_found:
         return []
     starts = {t.start(): i for i, t in enumerate(tokens)}
@@ -225,9 +275,14 @@ def _cue_spans(text: str, tokens: list[re.Match[str]]) -> list[_Span]:
     return spans
 
 
-def _vocative_spans(text: str) -> list[_Span]:
+def _vocative_spans(text: str, which: str = "all") -> list[_Span]:
+    """Vocatives; ``which`` "line": name and verb on one line, "text": on different lines."""
+    if which == "text" and not _vocative_at_line_end(text):
+        return []
     spans = []
     for match in _VOCATIVE.finditer(text):
+        if _crosses_lines(match, which):
+            continue
         word = match.group("name")
         if word.lower() in NOT_PERSONS or is_english_word(word) or word.isupper():
             continue
@@ -242,12 +297,21 @@ class NameRecognizer(LocalRecognizer):
     mostly identifiers (``james = ...``).
     """
 
-    def __init__(self, allow_lowercase: bool = True) -> None:
+    # Which spans an instance reports: "all"; "line", what a line alone shows (lines.py reads
+    # those line by line); "text", only what reaches past a line break: a form field or sign-off
+    # whose name is on the next line ("Name:\nJo"), a vocative whose verb is ("Jo,\nplease").
+
+    def __init__(self, allow_lowercase: bool = True, which: str = "all") -> None:
         self.allow_lowercase = allow_lowercase
+        self.which = which
         super().__init__(
             supported_entities=["PERSON"],
             name="NameRecognizer" if allow_lowercase else "CapitalisedNameRecognizer",
         )
+
+    def part(self, which: str) -> NameRecognizer:
+        """This recognizer reporting only the ``which`` ("line" or "text") spans."""
+        return NameRecognizer(self.allow_lowercase, which)
 
     def load(self) -> None:
         """Nothing to load: the gazetteer is a module constant."""
@@ -255,11 +319,16 @@ class NameRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: object = None
     ) -> list[RecognizerResult]:
+        if self.which == "text" and not (_cue_at_line_end(text) or _vocative_at_line_end(text)):
+            return []
         tokens = list(_TOKEN.finditer(text))
         if not tokens:
             return []
-        spans = _gazetteer_spans(text, tokens, self.allow_lowercase)
-        spans += _surname_spans(text, tokens)
-        spans += _cue_spans(text, tokens)
-        spans += _vocative_spans(text)
+        if self.which == "text":
+            spans = _cue_spans(text, tokens, "text") + _vocative_spans(text, "text")
+        else:
+            spans = _gazetteer_spans(text, tokens, self.allow_lowercase)
+            spans += _surname_spans(text, tokens)
+            spans += _cue_spans(text, tokens, self.which)
+            spans += _vocative_spans(text, self.which)
         return [make_result("PERSON", s.start, s.end, s.score, self, s.kind) for s in spans]

@@ -47,6 +47,15 @@ class Rule:
     validate_match: Callable[[re.Match[str]], bool] | None = None
     # Numbers: when a run of digit groups fails as a whole, try its windows (see _refined_spans).
     refine: bool = False
+    # Where matches can start: every match starts at most ``anchor_reach`` characters before a
+    # match of ``anchor`` (e.g. "api_key" starts 4 before "key"). The regex is then tried only
+    # there instead of at every position of the text, which gives the same matches (tested with
+    # screening off).
+    anchor: str | None = None
+    anchor_reach: int = 0
+    # A regex every match of this rule contains: when a recognizer is split (lines.py), a part
+    # whose rules all have one is screened by those alone rather than by the recognizer's trigger.
+    trigger: str | None = None
 
     def compiled(self) -> re.Pattern[str]:
         return re.compile(self.regex, self.flags)
@@ -65,15 +74,36 @@ class RuleRecognizer(PatternRecognizer):
     ) -> None:
         self.rules = tuple(rules)
         self.trigger = re.compile(trigger, trigger_flags) if trigger else None
+        self._trigger_words = literal_words(trigger) if trigger and not trigger_flags else None
         # Tests switch screening off to prove that it never changes a result.
         self.screen = True
         self._compiled = [(rule, rule.compiled()) for rule in self.rules]
+        # Anchors as lookaheads, so that overlapping occurrences are all found ("secretoken").
+        self._anchors = {
+            rule.anchor: (re.compile(f"(?=(?:{rule.anchor}))"), literal_words(rule.anchor))
+            for rule in self.rules
+            if rule.anchor
+        }
         super().__init__(
             supported_entity=entity,
             name=name or f"{entity.title().replace('_', '')}Recognizer",
             patterns=[Pattern(rule.name, rule.regex, rule.score) for rule in self.rules],
             global_regex_flags=0,
         )
+
+    def with_rules(self, rules: Sequence[Rule]) -> RuleRecognizer:
+        """The same recognizer (entity, trigger, name) with only ``rules`` (lines.py splits)."""
+        if self.trigger is not None and all(rule.trigger for rule in rules):
+            trigger, flags = "|".join(f"(?:{rule.trigger})" for rule in rules), 0
+        elif self.trigger is not None:
+            trigger, flags = self.trigger.pattern, self.trigger.flags
+        else:
+            trigger, flags = None, 0
+        part = RuleRecognizer(
+            self.supported_entities[0], rules, trigger=trigger, name=self.name, trigger_flags=flags
+        )
+        part.screen = self.screen
+        return part
 
     def analyze(
         self,
@@ -82,21 +112,86 @@ class RuleRecognizer(PatternRecognizer):
         nlp_artifacts: object = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        if self.screen and self.trigger is not None and self.trigger.search(text) is None:
+        if self.screen and self.trigger is not None and not self._triggered(text):
             return []
         entity = self.supported_entities[0]
         results = []
         for rule, compiled in self._compiled:
-            spans = (
-                _scan_numbers(rule, compiled, text) if rule.refine else _scan(rule, compiled, text)
-            )
+            if rule.refine:
+                spans = _scan_numbers(rule, compiled, text)
+            elif rule.anchor and self.screen:
+                spans = _scan_anchored(rule, compiled, self._anchors[rule.anchor], text)
+            else:
+                spans = _scan(rule, compiled, text)
             for start, end in spans:
                 results.append(make_result(entity, start, end, rule.score, self, rule.name))
         return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
 
 
+    def _triggered(self, text: str) -> bool:
+        if self._trigger_words is not None and text.isascii():
+            lowered = text.lower()
+            return any(word in lowered for word in self._trigger_words)
+        return self.trigger.search(text) is not None  # type: ignore[union-attr]
+
+
+# "(?i:ssn|social security|ss#)": a case-insensitive choice of plain words, nothing else.
+_LITERAL_WORDS = re.compile(r"\(\?i:([A-Za-z0-9 _#-]+(?:\|[A-Za-z0-9 _#-]+)*)\)")
+
+
+def literal_words(pattern: str | None) -> tuple[str, ...] | None:
+    """The lower-case words of a pattern that is only "(?i:word|word...)", else None.
+
+    On ASCII text such a pattern matches exactly where ``text.lower()`` holds one of the words,
+    and ``str.find`` looks for them far faster than the regex engine tries an alternation.
+    """
+    match = _LITERAL_WORDS.fullmatch(pattern or "")
+    return tuple(w.lower() for w in match.group(1).split("|")) if match else None
+
+
+def _word_positions(lowered: str, words: tuple[str, ...]) -> list[int]:
+    """Every start of every word in ``lowered``, overlapping occurrences included."""
+    positions = []
+    for word in words:
+        found = lowered.find(word)
+        while found >= 0:
+            positions.append(found)
+            found = lowered.find(word, found + 1)
+    return positions
+
+
 def _scan(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return [_value_span(m) for m in compiled.finditer(text) if _accepted(rule, m, text)]
+
+
+def _scan_anchored(
+    rule: Rule,
+    compiled: re.Pattern[str],
+    anchor: tuple[re.Pattern[str], tuple[str, ...] | None],
+    text: str,
+) -> list[tuple[int, int]]:
+    """``_scan``'s matches, trying the regex only where a match can start (``Rule.anchor``):
+    like ``finditer``, left to right, resuming after each match, accepted or not."""
+    lookahead, words = anchor
+    if words is not None and text.isascii():
+        positions = _word_positions(text.lower(), words)
+    else:
+        positions = [occurrence.start() for occurrence in lookahead.finditer(text)]
+    starts: set[int] = set()
+    for position in positions:
+        starts.update(range(max(0, position - rule.anchor_reach), position + 1))
+    found: list[tuple[int, int]] = []
+    resume = 0
+    for start in sorted(starts):
+        if start < resume:
+            continue
+        match = compiled.match(text, start)
+        if match is None:
+            continue
+        if _accepted(rule, match, text):
+            found.append(_value_span(match))
+        resume = max(match.end(), start + 1)
+    return found
 
 
 def _scan_numbers(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, int]]:

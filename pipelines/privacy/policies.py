@@ -119,7 +119,7 @@ def field_policies(overrides: Mapping[str, str] | None = None) -> dict[str, Poli
 # moves by itself with every edit of the detection code, library upgrade or model change.
 POLICY_REVISION = 1
 _DETECTION_SOURCES = (
-    "engine.py", "first_names.py", "lexicon.py", "model.py", "names.py", "ner_filter.py",
+    "engine.py", "first_names.py", "lexicon.py", "lines.py", "model.py", "names.py", "ner_filter.py",
     "patterns.py", "pii.py", "policies.py", "pseudonyms.py", "result.py", "scrubber.py",
     "secrets.py",
 )  # fmt: skip

@@ -36,6 +36,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from pipelines.privacy.cache import ScrubCache
 from pipelines.privacy.engine import get_analyzer, ner_recognizer
+from pipelines.privacy.lines import LineScanner
 from pipelines.privacy.model import LANGUAGE
 from pipelines.privacy.names import NOT_PERSONS
 from pipelines.privacy.ner_filter import ner_segments
@@ -164,16 +165,23 @@ def _is_product_name(finding: Finding, text: str) -> bool:
 class Detector:
     """Finds the spans of one policy in batches of cleaned texts (one per policy and process).
 
-    ``screen_ner=False`` sends whole texts to NER (the tests compare both ways).
+    ``screen_ner=False`` sends whole texts to NER, ``split_lines=False`` runs every pattern
+    recognizer on whole texts (the tests compare both ways).
     """
 
-    def __init__(self, policy: Policy, screen_ner: bool = True) -> None:
+    def __init__(self, policy: Policy, screen_ner: bool = True, split_lines: bool = True) -> None:
         self.policy = policy
         self.screen_ner = screen_ner
         self.analyzer: AnalyzerEngine = get_analyzer(policy)
         self.ner = ner_recognizer(self.analyzer)
         self.entities = list(policy.entities)
         self._empty = NlpArtifacts([], None, [], [], None, LANGUAGE)  # type: ignore[arg-type]
+        # Without NER, patterns run line by line where that gives the same findings (lines.py).
+        self.lines = (
+            None
+            if policy.use_ner or not split_lines
+            else LineScanner(self.analyzer, LANGUAGE, self.entities, policy.min_score)
+        )
 
     def detect(
         self,
@@ -192,6 +200,11 @@ class Detector:
         else:
             artifacts = [[] for _ in texts]
         windows = pattern_windows if pattern_windows is not None else [None] * len(texts)
+        if self.lines is not None and pattern_windows is None:
+            try:
+                return [self._finish(t, _to_findings(r)) for t, r in zip(texts, self.lines.analyze_many(texts), strict=True)]
+            except Exception:  # noqa: BLE001 - redo one by one below to isolate the bad text
+                log.warning("line-by-line detection failed on a batch; retrying its texts one by one")
         out: list[list[Finding] | Exception] = []
         for text, pieces, text_windows in zip(texts, artifacts, windows, strict=True):
             try:
@@ -210,6 +223,8 @@ class Detector:
         pattern_windows: list[tuple[int, int]] | None = None,
     ) -> list[Finding]:
         whole_text_read = len(pieces) == 1 and pieces[0][0] == 0 and len(pieces[0][1]) == len(text)
+        if self.lines is not None and pattern_windows is None:
+            return self._finish(text, _to_findings(self.lines.analyze(text)))
         if pattern_windows is None and whole_text_read:
             # The common case: patterns and NER in one analyzer call.
             findings = _to_findings(self._analyze(text, pieces[0][2]))
@@ -227,6 +242,12 @@ class Detector:
                 findings += _to_findings(
                     [r for r in ner_results if r.score >= self.policy.min_score], offset
                 )
+        return self._finish(text, findings)
+
+    @staticmethod
+    def _finish(text: str, findings: list[Finding]) -> list[Finding]:
+        if not findings:
+            return findings
         placeholders = placeholder_spans(text)
         kept = [part for f in findings for part in _outside_placeholders(f, text, placeholders)]
         return [f for f in kept if not _is_product_name(f, text)]

@@ -212,7 +212,8 @@ def aws_secret_key_recognizer() -> RuleRecognizer:
     secret = r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
     return _recognizer(
         "SECRET_AWS_SECRET_KEY",
-        r"(?i:aws|secret|A[KS]IA)",
+        # "aws" starts the first rule, AKIA/ASIA the second (taken in any case: a wider screen)
+        r"(?i:aws|akia|asia)",
         Rule(
             "aws_secret_access_key",
             r"(?i:aws)[\w.-]{0,20}(?i:secret|sk)[\w.-]{0,20}[\"']?\s*(?:=|:|=>)\s*[\"']?" + secret,
@@ -385,6 +386,7 @@ def provider_token_recognizer() -> RuleRecognizer:
             r"\b[Bb]earer\s+(?P<value>[A-Za-z0-9._~+/-]{16,}=*)",
             0.9,
             validate=is_token_value,
+            trigger=r"[Bb]earer",
         ),
         name="ProviderTokenRecognizer",
     )
@@ -458,6 +460,9 @@ _TOKEN_KEY = (
     r"(?i:secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|"
     r"credentials?|auth)[\w.-]{0,40}"
 )
+# Every key name above holds one of these words, at most 8 characters in ("private_key").
+_TOKEN_WORD = r"(?i:secret|token|key|credential|auth)"
+_TOKEN_WORD_REACH = 8
 _ASSIGN = r"[\"']?\s*(?:=|:=|=>|:|\+=)\s*"
 _QUOTED = r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,200})(?P=q)"
 _BARE = r"(?P<value>[^\s\"'`,;)\]}]{1,200})"
@@ -496,15 +501,19 @@ def password_assignment_recognizer() -> RuleRecognizer:
 def token_assignment_recognizer() -> RuleRecognizer:
     return _recognizer(
         "SECRET_API_KEY",
-        r"(?i:secret|token|key|credential|auth)",
-        Rule("token_assignment", _TOKEN_KEY + _ASSIGN + _QUOTED, 0.8, validate=is_token_value),
-        Rule("token_assignment", _TOKEN_KEY + _ASSIGN + _BARE, 0.8, validate=is_token_value),
+        _TOKEN_WORD,
+        Rule("token_assignment", _TOKEN_KEY + _ASSIGN + _QUOTED, 0.8, validate=is_token_value,
+             anchor=_TOKEN_WORD, anchor_reach=_TOKEN_WORD_REACH),
+        Rule("token_assignment", _TOKEN_KEY + _ASSIGN + _BARE, 0.8, validate=is_token_value,
+             anchor=_TOKEN_WORD, anchor_reach=_TOKEN_WORD_REACH),
         Rule(
             "token_in_prose",
             r"(?i:\b(?:api key|token|secret|key)\s+(?:is|was)\s*:?\s+)[\"'“]?"
             r"(?P<value>[A-Za-z0-9._~+/=-]{12,200})",
             0.8,
             validate=is_token_value,
+            anchor=_TOKEN_WORD,
+            anchor_reach=_TOKEN_WORD_REACH,
         ),
         name="TokenAssignmentRecognizer",
     )

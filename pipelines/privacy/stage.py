@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines import contract, lake
+from pipelines.failpoints import failpoint
 from pipelines.privacy.policies import CODE, NATURAL_LANGUAGE, field_policies
 from pipelines.privacy.scrubber import Scrubber
 from pipelines.settings import FlywheelPaths, pseudonym_key
@@ -112,6 +113,7 @@ def scrub_day(paths: FlywheelPaths, day: str, scrubber: Scrubber) -> ScrubDaySta
                 index = table.schema.get_field_index(column)
                 table = table.set_column(index, column, pa.array(texts, type=pa.string()))
             yield table
+            failpoint("scrub.mid_write")
 
     lake.write_partition(scrubbed_batches(), schema, lake.partition_path(scrubbed_events_root(paths), day), paths.tmp)
     findings = pa.Table.from_pylist(
@@ -153,6 +155,7 @@ def _texts_of_day(paths: FlywheelPaths, day: str) -> list[tuple[str, str, str]]:
         for c in contract.TEXT_COLUMNS
     )
     with duckdb.connect() as con:
+        lake.register_filesystems(con, path)
         con.execute(f"CREATE VIEW day AS SELECT * FROM read_parquet({lake.sql_literal(path)})")
         return con.execute(f"SELECT * FROM ({unpivot}) ORDER BY event_id, col").fetchall()
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.resources import FlywheelHome
+from pipelines.resources import WAREHOUSE_POOL, FlywheelHome
 from pipelines.serving.snapshot import UPSTREAM_MODELS, SnapshotStats, build_for_home
 
 ALL_MARTS_CHECK = "every_mart_copied"
@@ -28,6 +28,7 @@ def snapshot_metadata(stats: SnapshotStats) -> dict[str, dg.MetadataValue]:
 @dg.asset(
     group_name="serving",
     kinds={"duckdb", "python"},
+    pool=WAREHOUSE_POOL,  # reads warehouse.duckdb (pipelines/resources.py)
     deps=[dg.AssetKey(name) for name in UPSTREAM_MODELS],
     check_specs=[
         dg.AssetCheckSpec(

@@ -7,7 +7,6 @@ days as dbt vars (``min_date``, ``max_date``); see ``dbt/models/docs.md`` for wh
 """
 
 import json
-import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -20,9 +19,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.failpoints import failpoint_when
 from pipelines.partitions import daily_partitions
-from pipelines.resources import FlywheelHome
-from pipelines.settings import HOME_ENV
+from pipelines.resources import WAREHOUSE_POOL, FlywheelHome
+from pipelines.settings import export_environment
 from pipelines.signals.project import (
     DAILY_FOLDERS,
     DAILY_SELECTION,
@@ -80,10 +80,11 @@ def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: Fl
             args: list[str]) -> Iterator[Any]:
     """Run dbt for this home; its artifacts go under the home's scratch space, not the checkout."""
     paths = flywheel.paths()
-    # dbt's profile and sources read $FLYWHEEL_HOME (dbt/profiles.yml): the resource decides it
-    os.environ[HOME_ENV] = str(paths.home)
+    # dbt's profile and sources read $FLYWHEEL_HOME and $FLYWHEEL_LAKE_URI: the resource decides them
+    export_environment(paths)
     target = paths.tmp / f"dbt-{context.run.run_id}-{context.op_execution_context.op.name}"
     invocation = dbt.cli(args, context=context, target_path=target)
+    failpoint_when("dbt.mid_build", lambda: any(target.glob("run/*/models/marts/*/fct_generation*.sql")))
     yield from invocation.stream()
     if invocation.is_successful():
         shutil.rmtree(target, ignore_errors=True)
@@ -96,6 +97,7 @@ def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: Fl
     partitions_def=daily_partitions,
     dagster_dbt_translator=translator,
     name="signals_dbt_daily",
+    pool=WAREHOUSE_POOL,
 )
 def signals_dbt_daily(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: FlywheelHome
@@ -127,6 +129,7 @@ def _history_assets() -> list[dg.AssetsDefinition]:
         exclude=DAILY_SELECTION,
         dagster_dbt_translator=translator,
         name="signals_dbt_history",
+        pool=WAREHOUSE_POOL,
     )
     def signals_dbt_history(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: FlywheelHome

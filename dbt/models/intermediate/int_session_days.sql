@@ -15,7 +15,10 @@
         incremental_predicates=recomputed_rows_predicates(
             'DBT_INCREMENTAL_TARGET.ingest_date', var('attribution_lookback_days')
         ),
-        pre_hook="{{ delete_run_window('ingest_date') }}",
+        pre_hook=[
+            "{{ delete_run_window('ingest_date') }}",
+            "{{ delete_touched_session_days([ref('stg_lake__prompts'), ref('fct_generations'), ref('int_actions_attributed')], lookback_days()) }}",
+        ],
     )
 }}
 

@@ -1,0 +1,149 @@
+"""Peak resident memory of this process and everything it started, sampled from /proc.
+
+dbt runs as a child process and the scrubber's workers as grandchildren (through the forkserver),
+so neither ``ru_maxrss`` of this process nor ``RUSAGE_CHILDREN`` (the largest single child, and
+only once it was waited for; grandchildren never) says what a stage held at once or the CPU it
+used. ``TreeSampler`` sums the resident memory of the process tree every ``interval`` seconds in
+a thread and follows each process's CPU time; ``measure()`` reports one stage's peak and CPU. psutil is not needed (and not in the lock file): Linux's /proc is read directly;
+elsewhere only this process's own peak is known.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PROC = Path("/proc")
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    try:
+        for task in (_PROC / str(pid) / "task").iterdir():
+            text = (task / "children").read_text()
+            children.extend(int(c) for c in text.split())
+    except OSError:
+        pass
+    return children
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants (Linux), or just ``root``."""
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(_children(pid))
+    return pids
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process (Linux), or None."""
+    try:
+        fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        return int((_PROC / str(pid) / "statm").read_text().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss_mb(root: int | None = None) -> float:
+    """Resident memory of a process tree now, in MB (0 where /proc is missing)."""
+    return sum(_rss_bytes(p) for p in tree_pids(root or os.getpid())) / 2**20
+
+
+@dataclass
+class Peak:
+    """What ``TreeSampler.measure`` found for one stage."""
+
+    tree_mb: float = 0.0  # the largest sum over the process tree seen in one sample
+    samples: int = 0
+    # CPU seconds of the other processes of the tree (dbt, scrub workers, their forkserver): per
+    # process, the last sample minus what it had used when the stage started (a process that
+    # ends between two samples loses at most one interval of CPU).
+    _cpu_start: dict[int, float] = field(default_factory=dict)
+    _cpu_last: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def descendants_cpu_seconds(self) -> float:
+        return sum(last - self._cpu_start.get(pid, 0.0) for pid, last in self._cpu_last.items())
+
+
+class TreeSampler:
+    """Samples the process tree's resident memory in a background thread."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.available = (_PROC / str(os.getpid()) / "statm").exists()
+        self._current: Peak | None = None
+        self._overall = Peak()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> TreeSampler:
+        if self.available:
+            self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    @property
+    def overall_mb(self) -> float:
+        return self._overall.tree_mb
+
+    @contextmanager
+    def measure(self) -> Iterator[Peak]:
+        """The peak over the ``with`` block (one sample at its start and end at least)."""
+        peak = Peak()
+        self._sample_into(peak, first=True)
+        self._current = peak
+        try:
+            yield peak
+        finally:
+            self._current = None
+            self._sample_into(peak)
+            if not self.available:  # no /proc: this process's own lifetime peak is all we have
+                peak.tree_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def _sample_into(self, peak: Peak, first: bool = False) -> None:
+        if not self.available:
+            return
+        me = os.getpid()
+        pids = tree_pids(me)
+        value = sum(_rss_bytes(p) for p in pids) / 2**20
+        for pid in pids:
+            if pid == me:
+                continue  # this process's own CPU comes exactly from getrusage
+            used = _cpu_seconds(pid)
+            if used is not None:
+                if first:
+                    peak._cpu_start[pid] = used
+                peak._cpu_last[pid] = used
+        peak.tree_mb = max(peak.tree_mb, value)
+        peak.samples += 1
+        self._overall.tree_mb = max(self._overall.tree_mb, value)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            current = self._current
+            if current is not None:
+                self._sample_into(current)
