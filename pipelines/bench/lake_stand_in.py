@@ -1,9 +1,9 @@
 """For benchmarks and mart tests that measure what comes after scrubbing: lake/events as a copy of raw/events.
 
 dbt reads only the scrubbed lake (``lake/events``), which the ``scrubbed_events`` asset writes.
-Where that asset is not available (a checkout without the privacy stage, or the benchmark, which
-measures dbt alone), tests and the benchmark fill ``lake/events`` by copying ingest's partitions.
-Never use this in a deployment: raw text is not scrubbed.
+The dbt and dashboard benchmarks and the business-mart tests measure what comes after scrubbing,
+which does not change what dbt does or costs, so they fill ``lake/events`` by copying ingest's
+partitions instead of paying for scrubbing. Never use this in a deployment: raw text is not scrubbed.
 """
 
 from __future__ import annotations
@@ -11,12 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import dagster as dg
-
 from pipelines import lake
 from pipelines.settings import FlywheelPaths
-
-SCRUBBED_EVENTS = dg.AssetKey("scrubbed_events")
 
 
 def copy_raw_events_to_lake(paths: FlywheelPaths, day: str) -> Path:
@@ -30,9 +26,3 @@ def copy_raw_events_to_lake(paths: FlywheelPaths, day: str) -> Path:
     with lake.atomic_path(target, paths.tmp) as scratch:
         shutil.copyfile(source, scratch)
     return target
-
-
-def scrubbing_is_defined(defs: dg.Definitions) -> bool:
-    """True when the code location materializes ``scrubbed_events`` (the privacy stage exists)."""
-    graph = defs.resolve_asset_graph()
-    return graph.has(SCRUBBED_EVENTS) and graph.get(SCRUBBED_EVENTS).is_materializable

@@ -22,17 +22,8 @@ from tests.datasets.helpers import TEST_KEY
 pytestmark = [pytest.mark.xdist_group("datasets"), pytest.mark.slow]
 
 
-def _scrubbing_defined() -> bool:
-    from pipelines.bench.lake_stand_in import scrubbing_is_defined
-    from pipelines.definitions import defs
-
-    return scrubbing_is_defined(defs)
-
-
 @pytest.fixture(scope="session")
 def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> settings.FlywheelPaths:
-    if not _scrubbing_defined():
-        pytest.skip("the privacy stage (scrubbed_events) is not in the code location yet")
     import os
 
     from pipelines.simulator import SimulationConfig

@@ -21,9 +21,9 @@ KEY = b"privacy-tests-key-0123456789abcdef"
 
 
 def shared(path: Path) -> Path:
-    """A shared data file, or a skip when the checkout has no ../shared/data beside it."""
+    """A shared data file; its absence fails the test (CI always has ../shared/data beside the checkout)."""
     if not path.exists():
-        pytest.skip(f"reference data {path} is not present")
+        pytest.fail(f"reference data {path} is missing: the tests need ../shared/data beside the checkout")
     return path
 
 

@@ -241,36 +241,30 @@ def test_email_validation_never_touches_the_network(
 
 def test_no_planted_value_survives(scrubber: Scrubber) -> None:
     """Every value the simulator plants (its own generators and carriers) is gone after scrubbing."""
-    injection = pytest.importorskip("pipelines.simulator.injection")
+    from pipelines.simulator import injection
     rng = random.Random(11)
     cases: list[tuple[str, str, list[tuple[str, str]]]] = []
-    try:
-        for _ in range(120):
-            persona = injection.new_persona(rng)
-            text, planted = injection.pii_in_prompt(rng, "make the navbar sticky", persona)
-            cases.append(("prompt_text", text, planted))
-            cases.append(
-                ("assistant_text", *injection.pii_in_assistant(rng, "Done.", persona, planted))
-            )
-            cases.append(
-                ("feedback_comment", *injection.pii_in_feedback(rng, "looks good", persona))
-            )
-            cases.append(
-                ("build_error_message", *injection.pii_in_build_error(rng, "Build failed", persona))
-            )
-            _, lines, planted = injection.pii_patch_lines(rng, persona)
-            cases.append(("code_patch", "\n".join(f"+{line}" for line in lines), planted))
-            cases.append(("prompt_text", *injection.secret_in_prompt(rng, "deploy it")))
-            cases.append(
-                ("build_error_message", *injection.secret_in_build_error(rng, "Build failed"))
-            )
-            _, lines, planted = injection.secret_patch_lines(rng)
-            cases.append(("code_patch", "\n".join(f"+{line}" for line in lines), planted))
-    except (
-        AttributeError,
-        TypeError,
-    ) as error:  # the simulator's API moved on: say so, do not fail here
-        pytest.skip(f"simulator injection API changed: {error}")
+    for _ in range(120):
+        persona = injection.new_persona(rng)
+        text, planted = injection.pii_in_prompt(rng, "make the navbar sticky", persona)
+        cases.append(("prompt_text", text, planted))
+        cases.append(
+            ("assistant_text", *injection.pii_in_assistant(rng, "Done.", persona, planted))
+        )
+        cases.append(
+            ("feedback_comment", *injection.pii_in_feedback(rng, "looks good", persona))
+        )
+        cases.append(
+            ("build_error_message", *injection.pii_in_build_error(rng, "Build failed", persona))
+        )
+        _, lines, planted = injection.pii_patch_lines(rng, persona)
+        cases.append(("code_patch", "\n".join(f"+{line}" for line in lines), planted))
+        cases.append(("prompt_text", *injection.secret_in_prompt(rng, "deploy it")))
+        cases.append(
+            ("build_error_message", *injection.secret_in_build_error(rng, "Build failed"))
+        )
+        _, lines, planted = injection.secret_patch_lines(rng)
+        cases.append(("code_patch", "\n".join(f"+{line}" for line in lines), planted))
     leaks = []
     for field, policy in DEFAULT_FIELD_POLICIES.items():
         subset = [c for c in cases if c[0] == field]

@@ -1,8 +1,7 @@
 """Drive the real pipeline for the signals tests: simulate, ingest, scrub, then dbt through Dagster.
 
 Every day runs through the code location's daily job (``pipelines.definitions``) on a real home:
-ingest, the scrubbing asset when the privacy stage defines one (otherwise lake/events is filled
-with ``lake_stand_in``, between ingest and dbt), then the partitioned dbt assets and their checks.
+ingest, the scrubbing asset, then the partitioned dbt assets and their checks.
 """
 
 from __future__ import annotations
@@ -18,14 +17,10 @@ import dagster as dg
 import duckdb
 
 from pipelines import settings
-from pipelines.bench.lake_stand_in import copy_raw_events_to_lake, scrubbing_is_defined
 from pipelines.definitions import DAILY_JOB, defs
 from pipelines.runner import prepare_environment
-from pipelines.signals.assets import signals_dbt_daily
 from pipelines.signals.project import dbt_resource
 from pipelines.simulator import SimulationConfig, generate
-
-INGEST_KEYS = [dg.AssetKey("raw_events"), dg.AssetKey("billing_events")]
 
 
 @dataclass
@@ -62,9 +57,9 @@ def simulate(paths: settings.FlywheelPaths, config: SimulationConfig) -> list[st
     return [day.isoformat() for day in config.day_dates]
 
 
-def _execute(day: str, instance: dg.DagsterInstance, keys: Sequence[dg.AssetKey] | None) -> DayRun:
+def _execute(day: str, instance: dg.DagsterInstance) -> DayRun:
     result = defs.resolve_job_def(DAILY_JOB).execute_in_process(
-        partition_key=day, instance=instance, asset_selection=keys, raise_on_error=False,
+        partition_key=day, instance=instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
     failed, materialized = [], set()
@@ -79,17 +74,9 @@ def _execute(day: str, instance: dg.DagsterInstance, keys: Sequence[dg.AssetKey]
 
 
 def run_day(paths: settings.FlywheelPaths, day: str) -> DayRun:
-    """One arrival day through the daily job (split around the stand-in when there is no scrubbing)."""
+    """One arrival day through the daily job: ingest, scrubbing, dbt and their checks."""
     with pointing_at(paths), dg.DagsterInstance.ephemeral() as instance:
-        if scrubbing_is_defined(defs):
-            return _execute(day, instance, None)
-        ingest = _execute(day, instance, INGEST_KEYS)
-        if not ingest.success:
-            return ingest
-        copy_raw_events_to_lake(paths, day)
-        signals = _execute(day, instance, list(signals_dbt_daily.keys))
-        signals.materialized |= ingest.materialized
-        return signals
+        return _execute(day, instance)
 
 
 def run_days(paths: settings.FlywheelPaths, days: Sequence[str]) -> list[DayRun]:
