@@ -112,13 +112,18 @@
     {%- if is_incremental() and run_window_is_set() -%}
         delete from {{ this }}
         where {{ in_run_window('ingest_date', lookback, lookback) }}
-          and session_id in (
-            {%- for relation in relations %}
-            select session_id from {{ relation }} where {{ in_run_window('ingest_date') }}
-            {%- if not loop.last %} union {% endif -%}
-            {% endfor %}
-          )
+          and session_id in ({{ touched_sessions(relations) }})
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The sessions a run touches: session_id of every row of `relations` (refs or CTE names, with
+    session_id and ingest_date) that arrived in the run window. -#}
+{% macro touched_sessions(relations) -%}
+    {%- for relation in relations %}
+    select session_id from {{ relation }} where {{ in_run_window('ingest_date') }}
+    {% if not loop.last %}union{% endif %}
+    {%- endfor %}
 {%- endmacro %}

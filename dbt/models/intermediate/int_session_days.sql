@@ -48,11 +48,7 @@ actions as (
 {% if run_window_is_set() %}
 touched_sessions as (
 
-    select session_id from prompts where {{ in_run_window('ingest_date') }}
-    union
-    select session_id from generations where {{ in_run_window('ingest_date') }}
-    union
-    select session_id from actions where {{ in_run_window('ingest_date') }}
+    {{ touched_sessions(['prompts', 'generations', 'actions']) }}
 
 ),
 {% endif %}

@@ -19,9 +19,7 @@ with session_days as (
 
     select * from {{ ref('int_session_days') }}
     {% if run_window_is_set() %}
-    semi join (
-        select session_id from {{ ref('int_session_days') }} where {{ in_run_window('ingest_date') }}
-    ) as touched using (session_id)
+    semi join ({{ touched_sessions([ref('int_session_days')]) }}) as touched using (session_id)
     {% endif %}
 
 ),
