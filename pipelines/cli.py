@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines import runner, settings
+from pipelines.cli_options import HomeOption, open_home
 from pipelines.locks import RunLockHeld
 
 app = typer.Typer(
@@ -32,20 +33,8 @@ app.add_typer(datasets_app, name="datasets", help="Training-set versions: list, 
 app.command("forget")(forget_command)  # deletion requests: pipelines/deletion/README.md
 app.command("bench")(bench_command)  # the end-to-end benchmark: docs/benchmarks.md
 
-HomeOption = Annotated[
-    Path | None,
-    typer.Option("--home", help="State directory (default: $FLYWHEEL_HOME or .flywheel/ in the project)."),
-]
-
-
 def _home(home: Path | None) -> settings.FlywheelPaths:
-    resolved = settings.paths(home)
-    try:
-        runner.prepare_environment(resolved)
-    except OSError as exc:  # StateNotWritable, or a file where a directory should be
-        console.print(f"[red]cannot use {resolved.home}[/]: {exc}")
-        raise typer.Exit(4) from None
-    return resolved
+    return open_home(home, console)
 
 
 @app.command()

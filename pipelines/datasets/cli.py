@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import settings
+from pipelines.cli_options import HomeOption, JsonOption
 from pipelines.datasets import registry
 from pipelines.datasets.config import KINDS, SPLITS, BuildOptions, DatasetConfig
 
@@ -28,9 +29,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-HomeOption = Annotated[Path | None, typer.Option("--home", help="State directory (default: $FLYWHEEL_HOME or .flywheel/).")]
 NameOption = Annotated[str | None, typer.Option("--name", help="Dataset name (needed only when there are several).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts.")]
 
 
 def _paths(home: Path | None) -> settings.FlywheelPaths:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
 from rich.console import Console
 
-from pipelines import settings
+from pipelines.cli_options import HomeOption, open_home
 
 err = Console(stderr=True)
 out = Console()
@@ -20,7 +19,7 @@ def forget(
     user: Annotated[str | None, typer.Option("--user", help="Id of the user to forget.")] = None,
     workspace: Annotated[str | None, typer.Option("--workspace", help="Id of the workspace to forget.")] = None,
     reason: Annotated[str, typer.Option(help="Why (kept in the audit and in withdrawn versions): never a name or an id.")] = "",
-    home: Annotated[Path | None, typer.Option("--home", help="State directory (default: $FLYWHEEL_HOME or .flywheel/).")] = None,
+    home: HomeOption = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for a pipeline run on this home to finish.")] = 0.0,
     no_rebuild: Annotated[bool, typer.Option("--no-rebuild", help="Withdraw training-set versions without building replacements.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report (the audit rows) as one JSON document.")] = False,
@@ -32,7 +31,6 @@ def forget(
     them. Billing rows of a workspace are kept under a keyed pseudonym (accounting retention).
     Exit codes: 0 done, 2 bad request, 3 another run holds the home, 4 the home cannot be written.
     """
-    from pipelines import runner
     from pipelines.deletion.forget import ForgetRefused
     from pipelines.deletion.forget import forget as run_forget
     from pipelines.deletion.subject import InvalidSubject, Subject
@@ -42,10 +40,9 @@ def forget(
     if (user is None) == (workspace is None):
         err.print("[red]say whom to forget[/]: pass exactly one of --user ID or --workspace ID")
         raise typer.Exit(2)
-    paths = settings.paths(home)
     try:
         subject = Subject("user", user) if user is not None else Subject("workspace", workspace or "")
-        runner.prepare_environment(paths)
+        paths = open_home(home, err)
         report = run_forget(paths, subject, reason, wait_seconds=wait, rebuild_datasets=not no_rebuild,
                             on_step=None if as_json else lambda s: err.print(f"[dim]{s}[/]"))
     except (InvalidSubject, ForgetRefused) as refused:
