@@ -83,6 +83,8 @@ def _run(paths: settings.FlywheelPaths, days: list[str], wait_seconds: float = 0
                 progress.console.print(f"  [red]blocking check failed[/]: {check}")
             for step in outcome.failed_steps:
                 progress.console.print(f"  [red]step failed[/]: {step} (details: dagster UI, run {outcome.run_id})")
+                # the reason as it is: a path or an error text may hold brackets rich would eat
+                progress.console.print(f"    {outcome.failure_reasons.get(step, '?')}", markup=False, highlight=False)
             progress.advance(task)
 
         try:

@@ -1,9 +1,11 @@
 """The Parquet lake's conventions: one file per table and day, replaced atomically.
 
 Every table is laid out as ``<root>/ingest_date=YYYY-MM-DD/part-0.parquet`` (hive style, so DuckDB
-prunes days from a ``WHERE ingest_date ...`` filter). A day is written to a scratch file on the
-same filesystem and moved into place with one ``os.replace``: a reader sees the old day or the
-new one, never half of one, and re-running a day replaces it instead of adding to it.
+prunes days from a ``WHERE ingest_date ...`` filter). A day is written to a scratch file and
+moved into place with one ``os.replace``: a reader sees the old day or the new one, never half of
+one, and re-running a day replaces it instead of adding to it. (When the lake is on another
+filesystem than the scratch directory, the file is first copied beside its final name, then
+replaced there: still one step for a reader.)
 
 The lake may also be an object store (``FLYWHEEL_LAKE_URI=s3://...``, pipelines/objectstore.py):
 table roots are then ``ObjectPath``s, a day is written to the local scratch file and uploaded in
@@ -16,6 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +30,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from pipelines import scratch as scratch_space
 from pipelines.objectstore import ObjectPath
 
 # A lake location: a local directory, or a key prefix in an object store.
@@ -34,6 +38,8 @@ LakePath = Path | ObjectPath
 
 PARTITION_DIR = re.compile(r"^ingest_date=(\d{4}-\d{2}-\d{2})$")
 PARQUET_COMPRESSION = "zstd"
+# A file being copied into place from another filesystem (replace_across_filesystems).
+PARTIAL_SUFFIX = ".partial"
 
 
 def partition_path(table_root: LakePath, day: str) -> LakePath:
@@ -84,6 +90,17 @@ def shift_day(day: str, days: int) -> str:
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
+# What the person running Flywheel can do about each of them.
+_REMEDY = {
+    errno.ENOSPC: "Free disk space under $FLYWHEEL_HOME",
+    errno.EDQUOT: "Free space or raise the disk quota under $FLYWHEEL_HOME",
+    errno.EFBIG: "Raise the file-size limit (ulimit -f) or free disk space",
+    errno.EROFS: "Mount $FLYWHEEL_HOME read-write (or point FLYWHEEL_HOME at a writable place)",
+    errno.EACCES: "Give this user write permission on $FLYWHEEL_HOME",
+    errno.EPERM: "Give this user write permission on $FLYWHEEL_HOME",
+}
+
+
 class StateNotWritable(OSError):
     """``$FLYWHEEL_HOME`` is full or cannot be written; nothing that was there has changed."""
 
@@ -101,7 +118,7 @@ def storage_errors(target: LakePath) -> Iterator[None]:
         raise StateNotWritable(
             exc.errno,
             f"cannot write {target}: {os.strerror(exc.errno)}. Nothing was replaced: the last good "
-            "state is intact. Free disk space or fix the permissions of $FLYWHEEL_HOME, then re-run.",
+            f"state is intact. {_REMEDY.get(exc.errno, _REMEDY[errno.ENOSPC])}, then re-run.",
         ) from exc
 
 
@@ -109,7 +126,7 @@ def storage_errors(target: LakePath) -> Iterator[None]:
 def scratch_file(scratch_dir: Path, suffix: str = "") -> Iterator[Path]:
     """A fresh path in the scratch directory, removed when the block ends whatever happens."""
     scratch_dir.mkdir(parents=True, exist_ok=True)
-    scratch = scratch_dir / f"{uuid.uuid4().hex}{suffix}"
+    scratch = scratch_dir / scratch_space.owned_name("scratch", suffix)
     try:
         yield scratch
     finally:
@@ -128,7 +145,37 @@ def atomic_path(final: LakePath, scratch_dir: Path) -> Iterator[Path]:
             upload(scratch, final)
         else:
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(scratch, final)
+            replace_across_filesystems(scratch, final)
+
+
+def replace_across_filesystems(source: Path, final: Path) -> None:
+    """``os.replace(source, final)``, also when ``final`` is on another filesystem (or mount) than
+    ``source``: the file is then copied beside ``final`` (a hidden ``.partial`` name no reader
+    lists) and replaced there in one step. A copy a killed process left is removed by
+    ``sweep_partial_copies``."""
+    try:
+        os.replace(source, final)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    beside = final.with_name(f".{final.name}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}")
+    try:
+        shutil.copyfile(source, beside)
+        os.replace(beside, final)
+    finally:
+        beside.unlink(missing_ok=True)
+    source.unlink()
+
+
+def sweep_partial_copies(root: LakePath) -> list[Path]:
+    """Remove the copies killed cross-filesystem replaces left under a local ``root``."""
+    if isinstance(root, ObjectPath) or not root.is_dir():
+        return []
+    leftovers = sorted(root.rglob(f".*{PARTIAL_SUFFIX}"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
 
 
 def upload(local: Path, target: ObjectPath) -> None:

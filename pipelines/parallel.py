@@ -70,6 +70,7 @@ def run_days_concurrently(
 
     ordered = sorted(days)
     with exclusive_run(home.state / "run.lock", wait_seconds), dg.DagsterInstance.get() as instance:
+        runner.recover_after_crash(home, instance)
         for day in ordered:
             if not record(runner._execute(defs, DAILY_JOB, instance, day, INGEST_ASSETS)):
                 return report

@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines import lake
+from pipelines import scratch as scratch_space
 from pipelines.locks import exclusive_run
 from pipelines.settings import FlywheelPaths, ensure_layout
+
+# The process that executes a run, on every run Flywheel starts: a run still marked started whose
+# process is gone was killed, and the next run records that (recover_after_crash).
+RUN_PID_TAG = "flywheel/pid"
 
 DAGSTER_YAML = """\
 # Written by Flywheel: local storage under $FLYWHEEL_HOME/dagster, no telemetry (no network).
@@ -33,6 +38,8 @@ class StepOutcome:
     materialized: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    # why each failed step failed: the first line of its error (the full trace is in Dagster)
+    failure_reasons: dict[str, str] = field(default_factory=dict)
     run_id: str = ""
 
 
@@ -46,9 +53,16 @@ class RunReport:
 
 
 def prepare_environment(home: FlywheelPaths) -> None:
-    """Point this process (and the Dagster instance) at ``home``; idempotent."""
+    """Point this process (and the Dagster instance) at ``home``; idempotent.
+
+    Raises ``lake.StateNotWritable`` (saying why) when the home cannot be written: a read-only or
+    full filesystem, or missing permissions, found before any stage starts.
+    """
     with lake.storage_errors(home.home):
         ensure_layout(home)
+        # the layout may already exist: prove that a file can be created, as every stage must
+        with lake.scratch_file(home.tmp, ".probe") as probe:
+            probe.write_bytes(b"")
     os.environ["FLYWHEEL_HOME"] = str(home.home)
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -87,6 +101,7 @@ def run_days(
     prepare_environment(home)
     report = RunReport()
     with exclusive_run(home.state / "run.lock", wait_seconds), dg.DagsterInstance.get() as instance:
+        recover_after_crash(home, instance)
         for day in days:
             outcome = _execute(defs, DAILY_JOB, instance, partition=day)
             report.outcomes.append(outcome)
@@ -102,6 +117,33 @@ def run_days(
     return report
 
 
+def recover_after_crash(home: FlywheelPaths, instance: dg.DagsterInstance) -> list[str]:
+    """Clear what a killed run left behind; call holding the run lock, before any step.
+
+    Its scratch entries (half-written days, dbt target folders, staged versions: their owner
+    process is gone), DuckDB's spill files, the partial copies of a lake on another filesystem,
+    and its Dagster runs still marked as started, which
+    are marked failed with the reason (the UI would otherwise show them running forever). The
+    data itself needs nothing: every stage replaces its outputs whole, so re-running redoes it.
+    Returns the ids of the runs marked failed.
+    """
+    scratch_space.sweep_after_crash(home.tmp)
+    for root in (home.raw, home.lake):
+        lake.sweep_partial_copies(root)
+    orphaned = []
+    started = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]))
+    for record in started:
+        run = record.dagster_run
+        pid = run.tags.get(RUN_PID_TAG, "")
+        if pid.isdigit() and int(pid) != os.getpid() and not scratch_space.pid_alive(int(pid)):
+            instance.report_run_failed(
+                run, message=f"the process running it (pid {pid}) ended without finishing it: it was killed. "
+                "The next run on this home redid its steps.",
+            )
+            orphaned.append(run.run_id)
+    return orphaned
+
+
 def _execute(
     defs: dg.Definitions, job_name: str, instance: dg.DagsterInstance, partition: str | None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
@@ -113,6 +155,7 @@ def _execute(
         partition_key=partition,
         asset_selection=asset_selection,
         raise_on_error=False,
+        tags={RUN_PID_TAG: str(os.getpid())},
         # Step logs go to the Dagster instance (the UI); the terminal shows only what needs a person.
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
@@ -122,12 +165,25 @@ def _execute(
             outcome.materialized.append(event.asset_key.to_user_string())
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             outcome.failed_steps.append(event.step_key or "?")
+            outcome.failure_reasons[event.step_key or "?"] = failure_reason(event)
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.blocking:
                 outcome.failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
     outcome.success = result.success and not outcome.failed_checks
     return outcome
+
+
+def failure_reason(event: dg.DagsterEvent) -> str:
+    """The innermost error's type and first line: what a person needs to act (a full disk, a
+    read-only home, a failed dbt model); Dagster wraps user errors in its own."""
+    error = getattr(event.event_specific_data, "error", None)
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return "unknown error"
+    message = (error.message or "").strip().splitlines()
+    return message[0] if message else error.cls_name or "unknown error"
 
 
 def days_in_range(start: str, end: str) -> list[str]:

@@ -32,6 +32,25 @@ def test_ingest_assets_carry_a_blocking_reconciliation_check() -> None:
         assert checks[(asset, "lines_reconcile")].blocking
 
 
+def test_ingest_of_a_day_depends_on_the_same_asset_the_day_before() -> None:
+    """Ingest drops copies of ids loaded the previous days, so a backfill must ingest in day order:
+    the graph says so, and the first day of the partitions needs nothing before it."""
+    graph = defs.resolve_asset_graph()
+    for name in ("raw_events", "billing_events"):
+        key = dg.AssetKey(name)
+        assert key in graph.get(key).parent_keys
+        mapping, days = graph.get_partition_mapping(key, key), graph.get(key).partitions_def
+
+        def upstream(day: str, mapping=mapping, days=days) -> list[str]:
+            wanted = days.subset_with_partition_keys([day])
+            return sorted(mapping.get_upstream_mapped_partitions_result_for_partitions(wanted, days, days)
+                          .partitions_subset.get_partition_keys())
+
+        assert upstream("2026-11-03") == ["2026-11-02"]
+        assert upstream("2026-03-01") == ["2026-02-28"]
+        assert upstream(days.get_first_partition_key()) == []
+
+
 def test_daily_job_schedule_and_sensor_exist() -> None:
     assert defs.resolve_job_def(DAILY_JOB).partitions_def is not None
     assert defs.resolve_schedule_def("daily_schedule").job_name == DAILY_JOB

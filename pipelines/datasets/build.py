@@ -617,6 +617,12 @@ class _SplitFiles:
         return stats
 
 
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """Set DuckDB's memory limit now; a lower one makes it evict (and give back) what it cached."""
+    _memory_bytes(limit)  # a clear error for a malformed size, before DuckDB's
+    con.execute(f"SET memory_limit = '{limit.strip()}'")
+
+
 def _memory_bytes(limit: str) -> float:
     match = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?B)?\s*", limit, re.IGNORECASE)
     if not match:

@@ -21,7 +21,6 @@ import hashlib
 import os
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 import orjson
 
 from pipelines import contract
+from pipelines import scratch as scratch_space
 from pipelines.datasets import build, card, gates, jobspec
 from pipelines.datasets.config import (
     BUILD_RULES_VERSION,
@@ -47,7 +47,8 @@ from pipelines.datasets.text import BYTES_PER_TOKEN, TOKENS_PER_MESSAGE, TOKENS_
 from pipelines.failpoints import failpoint
 from pipelines.settings import PROJECT_ROOT, FlywheelPaths, ensure_layout, pseudonym_key
 
-WORK_PREFIX = "dataset-build-"
+WORK_LABEL = "dataset-build"
+WORK_PREFIX = f"{WORK_LABEL}-"
 INDEX_FILE = "versions.json"
 VERSION_PREFIX = "v"
 
@@ -81,35 +82,14 @@ class BuildResult:
 # --- work directories -----------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale_work(paths: FlywheelPaths) -> list[Path]:
     """Remove work directories whose build process is gone (killed mid-build)."""
-    removed = []
-    if not paths.tmp.is_dir():
-        return removed
-    for candidate in paths.tmp.glob(f"{WORK_PREFIX}*"):
-        try:
-            pid = int(candidate.name[len(WORK_PREFIX):].split("-", 1)[0])
-        except ValueError:
-            continue
-        if pid != os.getpid() and not _pid_alive(pid):
-            build.remove_tree(candidate)
-            removed.append(candidate)
-    return removed
+    return scratch_space.sweep(paths.tmp, WORK_LABEL)
 
 
 @contextmanager
 def work_directory(paths: FlywheelPaths) -> Iterator[Path]:
-    work = paths.tmp / f"{WORK_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    work = paths.tmp / scratch_space.owned_name(WORK_LABEL)
     work.mkdir(parents=True)
     try:
         yield work
@@ -354,6 +334,7 @@ def build_version(
                 digest = content_digest(config, file_digests)
                 result.version = version_id(digest)
                 stage("gates")
+                build.limit_memory(con, options.gates_memory_limit)
                 result.gates = run_gates(con, staged, config, assembly, scanner, upstream)
             finally:
                 con.close()

@@ -26,7 +26,7 @@ SCHEMA = pa.schema([
     ("finished_at", pa.string()),
     ("status", pa.string()),
     ("store", pa.string()),
-    ("action", pa.string()),  # deleted | pseudonymized | withdrawn | replaced | rebuilt | compacted
+    ("action", pa.string()),  # deleted | pseudonymized | withdrawn | replaced | rebuilt | compacted | recorded | removed
     ("rows", pa.int64()),
 ])
 

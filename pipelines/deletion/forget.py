@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pipelines import lake
+from pipelines import scratch as scratch_space
 from pipelines.deletion import (
     audit,
     caches,
@@ -115,17 +117,9 @@ def check_reason(reason: str, subject: Subject) -> str:
 
 def running_dataset_builds(paths: FlywheelPaths) -> list[str]:
     """Training-set builds in progress outside a pipeline run (``flywheel datasets build``)."""
-    from pipelines.datasets.publish import WORK_PREFIX, _pid_alive
+    from pipelines.datasets.publish import WORK_LABEL
 
-    busy = []
-    for work in paths.tmp.glob(f"{WORK_PREFIX}*") if paths.tmp.is_dir() else []:
-        try:
-            pid = int(work.name[len(WORK_PREFIX):].split("-", 1)[0])
-        except ValueError:
-            continue
-        if _pid_alive(pid):
-            busy.append(str(pid))
-    return busy
+    return [str(pid) for pid in scratch_space.live_owners(paths.tmp, WORK_LABEL)]
 
 
 def forget(
@@ -157,6 +151,11 @@ def forget(
             raise ForgetRefused(
                 f"a training-set build (pid {', '.join(busy)}) is running on {paths.home}: it may publish "
                 "data of this subject; wait for it to finish, then run forget again")
+        # a killed run's half-written files may hold the subject's data (a raw day being scrubbed)
+        swept = scratch_space.sweep_after_crash(paths.tmp)
+        swept += [copy for root in (paths.raw, paths.lake) for copy in lake.sweep_partial_copies(root)]
+        if swept:
+            report.add({"tmp (files a killed run left)": len(swept)}, "removed")
         step("tombstone")
         if not any(t.kind == subject.kind and t.subject_hash == subject_hash for t in tombstones.load(paths.state)):
             tombstones.add(paths.state, tombstones.Tombstone(subject.kind, subject_hash, requested_at, report.request_id))

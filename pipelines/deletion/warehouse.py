@@ -15,12 +15,12 @@ run recomputes them.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import duckdb
 
 from pipelines import lake
+from pipelines import scratch as scratch_space
 from pipelines.deletion.pseudonyms import sql_regex
 from pipelines.settings import FlywheelPaths
 
@@ -109,7 +109,7 @@ def compact(paths: FlywheelPaths) -> int:
     source = paths.warehouse
     if not source.exists():
         return 0
-    scratch_dir = paths.tmp / f"forget-compact-{uuid.uuid4().hex[:12]}"
+    scratch_dir = paths.tmp / scratch_space.owned_name("forget-compact")
     scratch_dir.mkdir(parents=True)
     fresh = scratch_dir / source.name
     try:

@@ -13,6 +13,14 @@ from pipelines.settings import pseudonym_key
 RECONCILE_CHECK = "lines_reconcile"
 
 
+def after_previous_day(asset: str) -> list[dg.AssetDep]:
+    """Day D of an ingest asset depends on its own day D-1: ingest drops the copies of ids loaded
+    in the previous days (load.DEDUP_WINDOW_DAYS), so it must see them loaded first. Declared,
+    a Dagster backfill ingests days as a chain (and scrubs and runs dbt on each as soon as it is
+    ingested) instead of loading days concurrently or out of order."""
+    return [dg.AssetDep(asset, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))]
+
+
 def ingest_metadata(stats: IngestStats) -> dict[str, dg.MetadataValue]:
     """What a person reads in the UI: the reconciliation, reasons and files, as numbers and a table."""
     files_table = "\n".join(
@@ -84,6 +92,7 @@ def _ingest(context: dg.AssetExecutionContext, flywheel: FlywheelHome, source: s
     kinds={"parquet", "python"},
     partitions_def=daily_partitions,
     check_specs=[_reconcile_spec("raw_events")],
+    deps=after_previous_day("raw_events"),
 )
 def raw_events(context: dg.AssetExecutionContext, flywheel: FlywheelHome) -> dg.MaterializeResult:
     """Interaction events of one arrival day, validated against the contract and typed.
@@ -99,6 +108,7 @@ def raw_events(context: dg.AssetExecutionContext, flywheel: FlywheelHome) -> dg.
     kinds={"parquet", "python"},
     partitions_def=daily_partitions,
     check_specs=[_reconcile_spec("billing_events")],
+    deps=after_previous_day("billing_events"),
 )
 def billing_events(context: dg.AssetExecutionContext, flywheel: FlywheelHome) -> dg.MaterializeResult:
     """Subscription lifecycle events of one arrival day, validated and typed (``lake/billing``).

@@ -19,6 +19,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines import scratch as scratch_space
 from pipelines.failpoints import failpoint_when
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WAREHOUSE_POOL, FlywheelHome
@@ -82,7 +83,7 @@ def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: Fl
     paths = flywheel.paths()
     # dbt's profile and sources read $FLYWHEEL_HOME and $FLYWHEEL_LAKE_URI: the resource decides them
     export_environment(paths)
-    target = paths.tmp / f"dbt-{context.run.run_id}-{context.op_execution_context.op.name}"
+    target = paths.tmp / scratch_space.owned_name(f"dbt-{context.op_execution_context.op.name}")
     invocation = dbt.cli(args, context=context, target_path=target)
     failpoint_when("dbt.mid_build", lambda: any(target.glob("run/*/models/marts/*/fct_generation*.sql")))
     yield from invocation.stream()

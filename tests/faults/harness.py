@@ -14,12 +14,14 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import orjson
 
+from pipelines import scratch as scratch_space
 from pipelines import settings
 from pipelines.failpoints import CRASH_ENV, CRASH_RECORD_ENV
 from pipelines.serving.snapshot import DATASET_VERSIONS_TABLE, SNAPSHOT_INFO_TABLE
@@ -91,12 +93,13 @@ class PipelineRun:
     the line of a failpoint that fired to ``<home>.run-N.crash``.
     """
 
-    def __init__(self, paths: settings.FlywheelPaths, *args: str, crash_at: str | None = None) -> None:
+    def __init__(self, paths: settings.FlywheelPaths, *args: str, crash_at: str | None = None,
+                 prefix: Sequence[str] = ()) -> None:
         number = len(list(paths.home.parent.glob(f"{paths.home.name}.run-*.out"))) + 1
         self.log = paths.home.parent / f"{paths.home.name}.run-{number}"
         with open(f"{self.log}.out", "w") as stdout, open(f"{self.log}.err", "w") as stderr:
             self.process = subprocess.Popen(
-                [FLYWHEEL, "run", "--home", str(paths.home), *args],
+                [*prefix, FLYWHEEL, "run", "--home", str(paths.home), *args],
                 env=run_environment(crash_at, Path(f"{self.log}.crash")), stdout=stdout, stderr=stderr, start_new_session=True,
             )
 
@@ -117,8 +120,30 @@ class PipelineRun:
                           crash.read_text() if crash.exists() else "")
 
 
-def run(paths: settings.FlywheelPaths, *args: str, crash_at: str | None = None) -> RunOutcome:
-    return PipelineRun(paths, *args, crash_at=crash_at).finish()
+def scratch_left_behind(paths: settings.FlywheelPaths) -> list[str]:
+    """Scratch entries of any process, and DuckDB spill files, under the home's tmp."""
+    owned = [p.name for p in paths.tmp.iterdir() if scratch_space.owner(p.name) is not None]
+    spill = paths.tmp / scratch_space.DUCKDB_SPILL_DIR
+    return owned + [f"{spill.name}/{p.name}" for p in spill.iterdir()] if spill.is_dir() else owned
+
+
+def dagster_runs(paths: settings.FlywheelPaths) -> list[dict[str, str]]:
+    """Every run recorded in the home's Dagster instance: its status and, if failed, why."""
+    import dagster as dg
+
+    runs = []
+    with dg.DagsterInstance.from_config(str(paths.dagster_home)) as instance:
+        for record in instance.get_run_records():
+            failure = instance.all_logs(record.dagster_run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+            runs.append({"run_id": record.dagster_run.run_id, "status": record.dagster_run.status.value,
+                         "message": " ".join(e.message or "" for e in failure)})
+    return runs
+
+
+def run(paths: settings.FlywheelPaths, *args: str, crash_at: str | None = None,
+        prefix: Sequence[str] = ()) -> RunOutcome:
+    """``flywheel run`` to its end; ``prefix`` is a command that runs it (a namespace, a limit)."""
+    return PipelineRun(paths, *args, crash_at=crash_at, prefix=prefix).finish()
 
 
 # --- comparing two homes -------------------------------------------------------------------------

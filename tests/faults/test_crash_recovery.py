@@ -120,7 +120,15 @@ def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(
     assert f"failpoint {failpoint}: SIGKILL" in crashed.crash_record, crashed.tail()
     assert not half_done(paths), half_done(paths)
 
+    left_behind = harness.scratch_left_behind(paths)
     recovered = harness.run(paths)
     assert recovered.returncode == 0, f"the run after the crash failed:\n{recovered.tail()}"
     differences = harness.state_differences(reference.paths, paths)
     assert not differences, "\n".join(differences)
+
+    # nothing of the killed run is left: its scratch files are swept, its Dagster run is not
+    # shown as still running but failed, with the reason
+    assert harness.scratch_left_behind(paths) == [], f"before the re-run: {left_behind}"
+    runs = harness.dagster_runs(paths)
+    assert not [r for r in runs if r["status"] in ("STARTED", "STARTING")], runs
+    assert [r for r in runs if r["status"] == "FAILURE" and "was killed" in r["message"]], runs
