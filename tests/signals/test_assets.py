@@ -101,8 +101,11 @@ def test_manifest_is_parsed_when_missing_or_older_than_a_file(tmp_path: Path) ->
 
 def test_bench_ratio_uses_medians() -> None:
     result = BenchResult("2026-10-31", 100_000, 30, 100_000,
-                         alone=[StageCost(10.0, 900, True), StageCost(12.0, 900, True), StageCost(11.0, 900, True)],
-                         history=[StageCost(12.0, 1000, True), StageCost(13.0, 1000, True), StageCost(12.5, 1000, True)])
+                         alone=[StageCost(10.0, 900, True, 8.0), StageCost(12.0, 900, True, 9.0),
+                                StageCost(11.0, 900, True, 10.0)],
+                         history=[StageCost(12.0, 1000, True, 9.0), StageCost(13.0, 1000, True, 9.5),
+                                  StageCost(12.5, 1000, True, 11.0)])
     assert result.alone_seconds == 11.0 and result.history_seconds == 12.5
     assert abs(result.ratio - 12.5 / 11.0) < 1e-9
-    assert "ratio history / alone: 1.14" in result.report()
+    assert abs(result.cpu_ratio - 9.5 / 9.0) < 1e-9
+    assert "ratio history / alone: 1.14 wall time (target <= 1.2), 1.06 CPU time" in result.report()
