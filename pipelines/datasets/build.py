@@ -633,8 +633,10 @@ def _memory_bytes(limit: str) -> float:
 
 def part_count(text_bytes: float, options: BuildOptions) -> int:
     """How many parts to put a kind's rows (or the documents) together in: each part's text, with
-    the joins' and the sort's working copies, must fit well within the memory limit."""
-    budget = _memory_bytes(options.memory_limit) / 4
+    the joins' and the sort's working copies, must fit well within the memory limit. The estimate
+    counts tokens, not the rows' real bytes (an SFT row repeats its conversation's earlier turns):
+    a budget of a quarter of the limit ran out of memory on a million real interactions."""
+    budget = _memory_bytes(options.memory_limit) / 16
     return max(1, min(256, math.ceil(text_bytes / budget)))
 
 
