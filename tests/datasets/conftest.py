@@ -33,14 +33,10 @@ def make_home(root: Path) -> settings.FlywheelPaths:
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[settings.FlywheelPaths, publish.BuildResult]]:
     """A home with synthetic inputs and one published version (read-only for the tests using it)."""
-    previous = os.environ.get(settings.PSEUDONYM_KEY_ENV)
-    os.environ[settings.PSEUDONYM_KEY_ENV] = TEST_KEY
-    paths = make_home(tmp_path_factory.mktemp("published") / "home")
-    synthetic.synthesize(paths, SYNTHETIC_INTERACTIONS, days=3)
-    result = publish_version(paths)
-    assert result.status == "published", result.error
-    yield paths, result
-    if previous is None:
-        os.environ.pop(settings.PSEUDONYM_KEY_ENV, None)
-    else:
-        os.environ[settings.PSEUDONYM_KEY_ENV] = previous
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(settings.PSEUDONYM_KEY_ENV, TEST_KEY)
+        paths = make_home(tmp_path_factory.mktemp("published") / "home")
+        synthetic.synthesize(paths, SYNTHETIC_INTERACTIONS, days=3)
+        result = publish_version(paths)
+        assert result.status == "published", result.error
+        yield paths, result

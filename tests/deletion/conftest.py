@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -104,37 +103,32 @@ def forgotten(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forgotten]:
     from pipelines.simulator import SimulationConfig
     from pipelines.simulator import generate as simulate
 
-    previous_key = os.environ.get(settings.PSEUDONYM_KEY_ENV)
-    os.environ[settings.PSEUDONYM_KEY_ENV] = TEST_KEY
-    # two simulated days give fewer than the cookbook's ten DPO pairs a train file should have
-    previous_minimum, gates.MIN_OPENAI_EXAMPLES = gates.MIN_OPENAI_EXAMPLES, 1
-    paths = settings.paths(tmp_path_factory.mktemp("forget") / "home")
-    settings.ensure_layout(paths)
-    simulate(paths, SimulationConfig(seed=5, start=date(2026, 11, 2), days=2, interactions_per_day=150))
-    report = runner.run_days(paths, runner.landed_days(paths))
-    failures = [(o.job, o.partition, o.failed_steps) for o in report.outcomes
-                if not o.success and set(o.failed_steps) - {"training_dataset"}]
-    assert not failures, failures  # the full-size training set may fail its minimums; everything else not
-    version = _publish_small_version(paths)
-    key = settings.pseudonym_key(paths)
-    user = pick_user(paths, version, key)
-    needles = needles_of(paths, user, key)
-    found_before = search_home(paths.home, needles)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(settings.PSEUDONYM_KEY_ENV, TEST_KEY)
+        # two simulated days give fewer than the cookbook's ten DPO pairs a train file should have
+        env.setattr(gates, "MIN_OPENAI_EXAMPLES", 1)
+        paths = settings.paths(tmp_path_factory.mktemp("forget") / "home")
+        settings.ensure_layout(paths)
+        simulate(paths, SimulationConfig(seed=5, start=date(2026, 11, 2), days=2, interactions_per_day=150))
+        report = runner.run_days(paths, runner.landed_days(paths))
+        failures = [(o.job, o.partition, o.failed_steps) for o in report.outcomes
+                    if not o.success and set(o.failed_steps) - {"training_dataset"}]
+        assert not failures, failures  # the full-size training set may fail its minimums; everything else not
+        version = _publish_small_version(paths)
+        key = settings.pseudonym_key(paths)
+        user = pick_user(paths, version, key)
+        needles = needles_of(paths, user, key)
+        found_before = search_home(paths.home, needles)
 
-    saved = {}
-    for path in sorted(paths.landing.rglob("*.jsonl.gz")):
-        data = path.read_bytes()
-        if user.encode() in gzip.decompress(data) if not _truncated(data) else False:
-            saved[str(path.relative_to(paths.landing))] = data
-    lines = sum(gzip.decompress(d).count(f'"user_id":"{user}"'.encode()) for d in saved.values())
+        saved = {}
+        for path in sorted(paths.landing.rglob("*.jsonl.gz")):
+            data = path.read_bytes()
+            if user.encode() in gzip.decompress(data) if not _truncated(data) else False:
+                saved[str(path.relative_to(paths.landing))] = data
+        lines = sum(gzip.decompress(d).count(f'"user_id":"{user}"'.encode()) for d in saved.values())
 
-    result = forget(paths, Subject("user", user), REASON)
-    yield Forgotten(paths, user, needles, found_before, result, version, saved, lines)
-    gates.MIN_OPENAI_EXAMPLES = previous_minimum
-    if previous_key is None:
-        os.environ.pop(settings.PSEUDONYM_KEY_ENV, None)
-    else:
-        os.environ[settings.PSEUDONYM_KEY_ENV] = previous_key
+        result = forget(paths, Subject("user", user), REASON)
+        yield Forgotten(paths, user, needles, found_before, result, version, saved, lines)
 
 
 def _truncated(data: bytes) -> bool:

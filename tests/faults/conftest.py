@@ -7,7 +7,6 @@ crash test then compares its recovered home with this reference.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -35,13 +34,9 @@ LOCK_WAIT_S = 300
 
 @pytest.fixture(scope="session", autouse=True)
 def _pseudonym_key() -> Iterator[None]:
-    previous = os.environ.get(settings.PSEUDONYM_KEY_ENV)
-    os.environ[settings.PSEUDONYM_KEY_ENV] = PSEUDONYM_KEY
-    yield
-    if previous is None:
-        os.environ.pop(settings.PSEUDONYM_KEY_ENV, None)
-    else:
-        os.environ[settings.PSEUDONYM_KEY_ENV] = previous
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(settings.PSEUDONYM_KEY_ENV, PSEUDONYM_KEY)
+        yield
 
 
 @pytest.fixture(scope="session")

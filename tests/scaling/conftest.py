@@ -3,7 +3,6 @@ platform whose landing zone several homes share byte for byte."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,13 +60,9 @@ def s3_server() -> Iterator[S3Server]:
 
 @pytest.fixture(scope="session")
 def pseudonym_key() -> Iterator[None]:
-    previous = os.environ.get(settings.PSEUDONYM_KEY_ENV)
-    os.environ[settings.PSEUDONYM_KEY_ENV] = TEST_KEY
-    yield
-    if previous is None:
-        os.environ.pop(settings.PSEUDONYM_KEY_ENV, None)
-    else:
-        os.environ[settings.PSEUDONYM_KEY_ENV] = previous
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(settings.PSEUDONYM_KEY_ENV, TEST_KEY)
+        yield
 
 
 def simulate_landing(root: Path, days: int, interactions_per_day: int) -> settings.FlywheelPaths:
