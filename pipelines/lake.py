@@ -38,8 +38,6 @@ LakePath = Path | ObjectPath
 
 PARTITION_DIR = re.compile(r"^ingest_date=(\d{4}-\d{2}-\d{2})$")
 PARQUET_COMPRESSION = "zstd"
-# A file being copied into place from another filesystem (replace_across_filesystems).
-PARTIAL_SUFFIX = ".partial"
 
 
 def partition_path(table_root: LakePath, day: str) -> LakePath:
@@ -152,30 +150,20 @@ def replace_across_filesystems(source: Path, final: Path) -> None:
     """``os.replace(source, final)``, also when ``final`` is on another filesystem (or mount) than
     ``source``: the file is then copied beside ``final`` (a hidden ``.partial`` name no reader
     lists) and replaced there in one step. A copy a killed process left is removed by
-    ``sweep_partial_copies``."""
+    ``scratch.sweep_after_crash``."""
     try:
         os.replace(source, final)
         return
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-    beside = final.with_name(f".{final.name}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}")
+    beside = final.with_name(f".{final.name}.{uuid.uuid4().hex}{scratch_space.PARTIAL_SUFFIX}")
     try:
         shutil.copyfile(source, beside)
         os.replace(beside, final)
     finally:
         beside.unlink(missing_ok=True)
     source.unlink()
-
-
-def sweep_partial_copies(root: LakePath) -> list[Path]:
-    """Remove the copies killed cross-filesystem replaces left under a local ``root``."""
-    if isinstance(root, ObjectPath) or not root.is_dir():
-        return []
-    leftovers = sorted(root.rglob(f".*{PARTIAL_SUFFIX}"))
-    for leftover in leftovers:
-        leftover.unlink(missing_ok=True)
-    return leftovers
 
 
 def upload(local: Path, target: ObjectPath) -> None:

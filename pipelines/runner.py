@@ -127,9 +127,7 @@ def recover_after_crash(home: FlywheelPaths, instance: dg.DagsterInstance) -> li
     data itself needs nothing: every stage replaces its outputs whole, so re-running redoes it.
     Returns the ids of the runs marked failed.
     """
-    scratch_space.sweep_after_crash(home.tmp)
-    for root in (home.raw, home.lake):
-        lake.sweep_partial_copies(root)
+    scratch_space.sweep_after_crash(home.tmp, (home.raw, home.lake))
     orphaned = []
     started = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]))
     for record in started:

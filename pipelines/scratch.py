@@ -13,10 +13,16 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
+
+from pipelines.objectstore import ObjectPath
 
 # DuckDB's spill files: dbt's profile points temp_directory here (only dbt inside a run uses it).
 DUCKDB_SPILL_DIR = "duckdb"
+# A file being copied into place from another filesystem (lake.replace_across_filesystems): a
+# hidden name beside its final one, which no reader lists.
+PARTIAL_SUFFIX = ".partial"
 # <label>-<pid>-<12 hex>[.suffix]; the label may hold dashes and underscores
 _OWNED = re.compile(r"^(?P<label>[A-Za-z][\w-]*?)-(?P<pid>\d+)-[0-9a-f]{12}(?:\.|$)")
 
@@ -73,12 +79,25 @@ def remove(entry: Path) -> None:
         entry.unlink(missing_ok=True)
 
 
-def sweep_after_crash(scratch_dir: Path) -> list[Path]:
-    """Everything a killed process left in ``scratch_dir``: its owned entries and DuckDB's spill
-    files. Only for a holder of the home's run lock (nothing else then spills there)."""
+def sweep_after_crash(scratch_dir: Path, data_roots: Iterable[Path | ObjectPath] = ()) -> list[Path]:
+    """Everything a killed process left: its owned entries in ``scratch_dir``, DuckDB's spill
+    files, and the partial copies under the local ``data_roots`` (raw zone, lake). Only for a
+    holder of the home's run lock (nothing else then spills or copies there)."""
     removed = sweep(scratch_dir)
     spill = scratch_dir / DUCKDB_SPILL_DIR
     for leftover in sorted(spill.iterdir()) if spill.is_dir() else []:
         remove(leftover)
         removed.append(leftover)
+    for root in data_roots:
+        removed += sweep_partial_copies(root)
     return removed
+
+
+def sweep_partial_copies(root: Path | ObjectPath) -> list[Path]:
+    """Remove the copies killed cross-filesystem replaces left under a local ``root``."""
+    if isinstance(root, ObjectPath) or not root.is_dir():
+        return []
+    leftovers = sorted(root.rglob(f".*{PARTIAL_SUFFIX}"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers

@@ -41,12 +41,3 @@ def test_atomic_path_writes_through_a_scratch_directory_on_another_filesystem(tm
             leftover.unlink()
         scratch_dir.rmdir()
 
-
-def test_partial_copies_a_killed_replace_left_are_swept_and_nothing_else(tmp_path: Path) -> None:
-    day = tmp_path / "events" / "ingest_date=2026-11-02"
-    day.mkdir(parents=True)
-    (day / "part-0.parquet").write_bytes(b"the day")
-    leftover = day / f".part-0.parquet.{uuid.uuid4().hex}{lake.PARTIAL_SUFFIX}"
-    leftover.write_bytes(b"half a copy")
-    assert lake.sweep_partial_copies(tmp_path) == [leftover]
-    assert [p.name for p in day.iterdir()] == ["part-0.parquet"]

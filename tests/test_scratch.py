@@ -84,3 +84,13 @@ def test_runs_of_a_killed_process_are_marked_failed_and_no_other(tmp_path: Path,
     assert status == {killed: dg.DagsterRunStatus.FAILURE, ours: dg.DagsterRunStatus.STARTED,
                       launched_elsewhere: dg.DagsterRunStatus.STARTED}
     assert "was killed" in reason
+
+
+def test_partial_copies_a_killed_replace_left_are_swept_and_nothing_else(tmp_path: Path) -> None:
+    day = tmp_path / "events" / "ingest_date=2026-11-02"
+    day.mkdir(parents=True)
+    (day / "part-0.parquet").write_bytes(b"the day")
+    leftover = day / f".part-0.parquet.{uuid.uuid4().hex}{scratch.PARTIAL_SUFFIX}"
+    leftover.write_bytes(b"half a copy")
+    assert scratch.sweep_after_crash(tmp_path / "tmp", [tmp_path]) == [leftover]
+    assert [p.name for p in day.iterdir()] == ["part-0.parquet"]

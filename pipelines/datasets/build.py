@@ -32,7 +32,6 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -705,6 +704,3 @@ def uncompressed_bytes(path: Path) -> int:
     metadata = pq.ParquetFile(path).metadata
     return sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
 
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

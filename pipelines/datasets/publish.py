@@ -94,7 +94,7 @@ def work_directory(paths: FlywheelPaths) -> Iterator[Path]:
     try:
         yield work
     finally:
-        build.remove_tree(work)
+        scratch_space.remove(work)
 
 
 @contextmanager

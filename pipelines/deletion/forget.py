@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines import lake
 from pipelines import scratch as scratch_space
 from pipelines.deletion import (
     audit,
@@ -152,8 +151,7 @@ def forget(
                 f"a training-set build (pid {', '.join(busy)}) is running on {paths.home}: it may publish "
                 "data of this subject; wait for it to finish, then run forget again")
         # a killed run's half-written files may hold the subject's data (a raw day being scrubbed)
-        swept = scratch_space.sweep_after_crash(paths.tmp)
-        swept += [copy for root in (paths.raw, paths.lake) for copy in lake.sweep_partial_copies(root)]
+        swept = scratch_space.sweep_after_crash(paths.tmp, (paths.raw, paths.lake))
         if swept:
             report.add({"tmp (files a killed run left)": len(swept)}, "removed")
         step("tombstone")
