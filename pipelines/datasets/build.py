@@ -22,8 +22,14 @@ database on disk (it spills beyond the memory limit):
 9. ``fates``: every candidate with the reason it was left out (NULL: kept), for the manifest, the
    lineage file and ``diff``; ``kept``: the examples to write.
 
-``write_files`` then puts the kept examples' messages together, part by part, and writes them in
-example-id order with fixed row groups, so the same inputs give the same bytes.
+``write_files`` then spreads the kept examples, and every text they name, over buckets by example
+id, puts each bucket's messages together in memory and writes them in example-id order with fixed
+row groups, so the same inputs give the same bytes.
+
+Memory: the joins that gather texts stream the texts past a hash table of ids (``narrow_build_sides``:
+by rows, DuckDB would often build on the texts, fewer rows than the ids naming them but far more
+bytes); while DuckDB only streams to Python (the MinHash, the writing of each bucket, the gates)
+its memory limit is lowered, which makes it give its cache back.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +50,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.datasets import ids, text
@@ -328,6 +336,11 @@ def _timed(con: duckdb.DuckDBPyConnection, timings: dict[str, float], sql: str,
 _BAND_SCHEMA = pa.schema([("doc_no", pa.int64()), ("band", pa.int16()), ("band_hash", pa.int64())])
 # Below this many documents, worker processes cost more to start than they save.
 PARALLEL_MINHASH_DOCS = 50_000
+# Documents per batch sent to a MinHash worker: each batch is held in the parent (in flight, two per
+# worker) and, as Python strings and shingles, in a worker. A million interactions' documents
+# average 3.5 kB: with 20,000-document batches the build peaked at 3,994 MB (in the MinHash), with
+# 5,000 at 2,847 MB (docs/benchmarks.md, run D).
+MINHASH_BATCH_ROWS = 5_000
 _HASHERS: dict[LshParams, MinHasher] = {}
 
 
@@ -367,27 +380,40 @@ def _band_hashes(con: duckdb.DuckDBPyConnection, params: LshParams, options: Bui
     does not matter: every later step reads it through joins and ordered windows.
     """
     band_file = work_dir / "bands.parquet"
-    documents, text_bytes = con.execute("""
-        SELECT count(*), coalesce(sum(p.tokens + c.tokens + coalesce(r.tokens, 0)), 0) * ?
-        FROM docs AS d JOIN prompts AS p USING (prompt_id)
-        JOIN answers AS c ON c.generation_id = d.chosen_id
-        LEFT JOIN answers AS r ON r.generation_id = d.rejected_id""", [text.BYTES_PER_TOKEN]).fetchone() or (0, 0)
+    # Every document's texts, joined into a table then streamed from a plain scan (a stream out of
+    # the joins would keep their blocks pinned). The answers are the probe side of every join (the
+    # largest texts by far); the build sides hold the documents' ids and prompts, or the few
+    # rejected answers (preference pairs only).
+    with narrow_build_sides(con):
+        con.execute("""
+            CREATE OR REPLACE TABLE doc_rejected AS
+            SELECT d.doc_no, r.answer AS rejected
+            FROM answers AS r JOIN (SELECT doc_no, rejected_id FROM docs WHERE rejected_id IS NOT NULL) AS d
+                ON d.rejected_id = r.generation_id""")
+        con.execute("""
+            CREATE OR REPLACE TABLE doc_texts AS
+            SELECT d.doc_no, d.prompt_text, c.answer AS chosen, x.rejected
+            FROM answers AS c
+            JOIN (SELECT doc_no, chosen_id, prompt_text FROM docs JOIN prompts USING (prompt_id)) AS d
+                ON d.chosen_id = c.generation_id
+            LEFT JOIN doc_rejected AS x USING (doc_no)""")
+    con.execute("DROP TABLE doc_rejected")
+    [(documents,)] = con.execute("SELECT count(*) FROM doc_texts").fetchall()
 
     def batches() -> Iterator[pa.RecordBatch]:
-        # Part by part (by doc_no), joined into a table then streamed from a plain scan: the
-        # joins' hash tables stay small, and no stream keeps join blocks pinned.
-        parts = part_count(float(text_bytes), options)
-        for part in range(parts):
-            con.execute(f"""
-                CREATE OR REPLACE TABLE doc_texts AS
-                SELECT d.doc_no, p.prompt_text, c.answer AS chosen, r.answer AS rejected
-                FROM docs AS d JOIN prompts AS p USING (prompt_id)
-                JOIN answers AS c ON c.generation_id = d.chosen_id
-                LEFT JOIN answers AS r ON r.generation_id = d.rejected_id
-                WHERE d.doc_no % {parts} = {part}""")
-            yield from con.sql("SELECT * FROM doc_texts").to_arrow_reader(options.batch_rows)
-        con.execute("DROP TABLE IF EXISTS doc_texts")
+        yield from con.sql("SELECT * FROM doc_texts").to_arrow_reader(min(options.batch_rows, MINHASH_BATCH_ROWS))
 
+    limit_memory(con, options.streaming_memory_limit)  # a plain scan from here: give the cache back
+    try:
+        _hash_to_file(band_file, params, options, documents, batches)
+    finally:
+        con.execute("DROP TABLE doc_texts")
+        limit_memory(con, options.memory_limit)
+    con.execute(f"CREATE TABLE bands AS SELECT * FROM read_parquet('{band_file}')")
+
+
+def _hash_to_file(band_file: Path, params: LshParams, options: BuildOptions, documents: int,
+                  batches: Callable[[], Iterator[pa.RecordBatch]]) -> None:
     workers = options.threads or os.cpu_count() or 1
     with pq.ParquetWriter(band_file, _BAND_SCHEMA, compression="zstd") as writer:
         if workers < 2 or documents < PARALLEL_MINHASH_DOCS or not _can_spawn():
@@ -405,7 +431,6 @@ def _band_hashes(con: duckdb.DuckDBPyConnection, params: LshParams, options: Bui
                             writer.write_table(future.result())
                 for future in pending:
                     writer.write_table(future.result())
-    con.execute(f"CREATE TABLE bands AS SELECT * FROM read_parquet('{band_file}')")
 
 
 def _dedup_statements() -> list[str]:
@@ -516,23 +541,23 @@ _ANSWERS = {
 
 
 def output_sql(kind: str, config: DatasetConfig) -> str:
-    """The rows of one kind (every split, with a ``split`` column), messages put together, unsorted.
+    """The rows of one kind in one bucket (every split, with a ``split`` column), messages put
+    together, in example-id order.
 
-    The context's turns are joined by position (at most ``context_turns`` of them), not gathered
-    with a list aggregate: an aggregate holds every text of its groups in memory, these joins
-    spill like any other. The sort by example id is a separate step (``write_files``): joins and
-    a sort of this width in one query ran out of memory at a million interactions.
+    Reads the bucket's tables (``write_files``): ``bucket_rows`` (its kept examples, each with the
+    ids of its context's turns), ``bucket_prompts`` and ``bucket_answers`` (every text they name).
+    A bucket holds about ``WRITE_BUCKET_BYTES`` of text, so these joins and the sort run in memory.
     """
     system, _, _ = _system_parts(config)
     context_joins = "".join(
         f"""
-        LEFT JOIN prompts AS cp{i} ON cp{i}.prompt_id = x.turns[{i}].prompt_id
-        LEFT JOIN answers AS ca{i} ON ca{i}.generation_id = x.turns[{i}].generation_id"""
+        LEFT JOIN bucket_prompts AS cp{i} ON cp{i}.prompt_id = k.turns[{i}].prompt_id
+        LEFT JOIN bucket_answers AS ca{i} ON ca{i}.generation_id = k.turns[{i}].generation_id"""
         for i in range(1, config.context_turns + 1)
     )
     context_parts = "".join(
         f""",
-            CASE WHEN len(x.turns) >= {i} THEN [{{'role': 'user', 'content': cp{i}.prompt_text}},
+            CASE WHEN len(k.turns) >= {i} THEN [{{'role': 'user', 'content': cp{i}.prompt_text}},
                 {{'role': 'assistant', 'content': ca{i}.answer}}] ELSE []::{_MESSAGE_LIST} END"""
         for i in range(1, config.context_turns + 1)
     )
@@ -540,19 +565,19 @@ def output_sql(kind: str, config: DatasetConfig) -> str:
         SELECT k.split, list_concat({system}{context_parts},
                                     [{{'role': 'user', 'content': p.prompt_text}}]) AS prompt,
                {_ANSWERS[kind]}, {_METADATA[kind]}
-        FROM kept AS k
-        JOIN prompts AS p ON p.prompt_id = k.prompt_id
-        LEFT JOIN contexts AS x ON x.session_id = k.session_id AND x.turn_id = k.turn_id{context_joins}
-        JOIN answers AS ca ON ca.generation_id = k.chosen_id
-        LEFT JOIN answers AS ra ON ra.generation_id = k.rejected_id
-        WHERE k.kind = '{kind}'"""
+        FROM bucket_rows AS k
+        JOIN bucket_prompts AS p ON p.prompt_id = k.prompt_id{context_joins}
+        JOIN bucket_answers AS ca ON ca.generation_id = k.chosen_id
+        LEFT JOIN bucket_answers AS ra ON ra.generation_id = k.rejected_id
+        WHERE k.kind = '{kind}'
+        ORDER BY k.example_id"""
 
 
 class _RowGroups:
     """Re-chunks batches into row groups of exactly ``rows`` rows (the last one shorter).
 
     Row-group boundaries must not depend on how DuckDB happened to batch its output, or on how
-    many partitions the rows were written in, or the same rows would give different bytes.
+    many buckets the rows were sorted in, or the same rows would give different bytes.
     """
 
     def __init__(self, schema: pa.Schema, rows: int = ROW_GROUP_ROWS) -> None:
@@ -630,72 +655,167 @@ def _memory_bytes(limit: str) -> float:
     return float(match.group(1)) * (1024 if match.group(3) and match.group(3).lower() == "ib" else 1000) ** power
 
 
-def part_count(text_bytes: float, options: BuildOptions) -> int:
-    """How many parts to put a kind's rows (or the documents) together in: each part's text, with
-    the joins' and the sort's working copies, must fit well within the memory limit. The estimate
-    counts tokens, not the rows' real bytes (an SFT row repeats its conversation's earlier turns):
-    a budget of a quarter of the limit ran out of memory on a million real interactions."""
-    budget = _memory_bytes(options.memory_limit) / 16
-    return max(1, min(256, math.ceil(text_bytes / budget)))
+# The kept examples are spread over buckets before their messages are put together: by the
+# leading 16 bits of the example id (uniform: ids are keyed digests), so every id of a bucket
+# sorts before every id of the next, and sorting each bucket on its own, in order, sorts them all.
+# As many buckets as make each about WRITE_BUCKET_BYTES of estimated text (assembled in memory);
+# a small build is one bucket (each costs a few queries). At most 512, one open scratch file each
+# while a stream is spread (within the usual limit of 1,024 open files): about 32 GB of text, some
+# four million interactions, before buckets grow beyond their size.
+WRITE_BUCKET_BYTES = 64e6
+MAX_WRITE_BUCKETS = 512
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
-def id_ranges(parts: int) -> list[str]:
-    """SQL conditions on ``k.example_id`` cutting the hex ids into ``parts`` ordered ranges.
+def bucket_count(text_bytes: float) -> int:
+    return max(1, min(MAX_WRITE_BUCKETS, math.ceil(text_bytes / WRITE_BUCKET_BYTES)))
 
-    Written one after the other, each sorted, the parts are in example-id order overall, so the
-    files do not depend on the number of parts (nor on the memory limit that decided it).
+
+def bucket_sql(buckets: int) -> str:
+    """SQL for the bucket of ``example_id``: its leading 16 bits scaled to ``buckets`` ordered ranges."""
+    return f"(('0x' || substr(example_id, 1, 4))::INTEGER * {buckets}) // 65536"
+
+
+class _Buckets:
+    """Scratch Arrow IPC files (zstd), one per bucket, filled from a stream whose first column is
+    the bucket: a batch is ordered by bucket and each run of rows appended to its bucket's file,
+    so memory holds one batch whatever the number of rows."""
+
+    def __init__(self, directory: Path, reader: pa.RecordBatchReader) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.schema = reader.schema.remove(0)
+        writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+        try:
+            for batch in reader:
+                if batch.num_rows == 0:
+                    continue
+                batch = batch.take(pc.sort_indices(batch.column(0)))
+                values = batch.column(0).to_numpy()
+                starts = [0, *(np.flatnonzero(np.diff(values)) + 1).tolist()]
+                for start, end in zip(starts, [*starts[1:], len(values)], strict=True):
+                    bucket = int(values[start])
+                    if bucket not in writers:
+                        writers[bucket] = pa.ipc.new_stream(self._path(bucket), self.schema, options=_IPC_OPTIONS)
+                    writers[bucket].write_batch(batch.slice(start, end - start).select(list(range(1, batch.num_columns))))
+        finally:
+            for writer in writers.values():
+                writer.close()
+        self.buckets = set(writers)
+
+    def _path(self, bucket: int) -> Path:
+        return self.directory / f"{bucket:03d}.arrow"
+
+    def take(self, bucket: int) -> pa.Table:
+        """The bucket's rows (an empty table if it has none); its file is removed."""
+        if bucket not in self.buckets:
+            return self.schema.empty_table()
+        with pa.ipc.open_stream(self._path(bucket)) as reader:
+            rows = reader.read_all()
+        self._path(bucket).unlink()
+        return rows
+
+
+def write_tables_sql(buckets: int) -> list[str]:
+    """Narrow tables of what each bucket needs: its examples, and the ids of every text they name."""
+    bucket = bucket_sql(buckets)
+    return [
+        f"""CREATE OR REPLACE TABLE write_rows AS
+            SELECT {bucket} AS bucket, k.*, x.turns
+            FROM kept AS k LEFT JOIN contexts AS x ON x.session_id = k.session_id AND x.turn_id = k.turn_id""",
+        """CREATE OR REPLACE TABLE write_text_ids AS
+            WITH context AS (SELECT bucket, unnest(turns) AS turn FROM write_rows)
+            SELECT DISTINCT bucket, 'a' AS source, chosen_id AS text_id FROM write_rows
+            UNION SELECT bucket, 'a', rejected_id FROM write_rows WHERE rejected_id IS NOT NULL
+            UNION SELECT bucket, 'a', turn.generation_id FROM context
+            UNION SELECT bucket, 'p', prompt_id FROM write_rows
+            UNION SELECT bucket, 'p', turn.prompt_id FROM context""",
+    ]
+
+
+@contextmanager
+def narrow_build_sides(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Joins as written: the right side of each join is its hash table (the build side).
+
+    DuckDB otherwise builds on the side with fewer estimated rows; the texts are fewer rows than
+    the ids that name them but far more bytes, and a hash table of texts is what runs out of memory.
     """
-    bounds = [round(i * 256 / parts) for i in range(parts + 1)]
-    conditions = []
-    for low, high in zip(bounds, bounds[1:], strict=False):
-        condition = f"k.example_id >= '{low:02x}'"
-        if high < 256:
-            condition += f" AND k.example_id < '{high:02x}'"
-        conditions.append(condition)
-    return conditions
+    [(before,)] = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()
+    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        yield
+    finally:
+        con.execute("SET disabled_optimizers = ?", [before or ""])
+
+
+def _bucketed_texts(con: duckdb.DuckDBPyConnection, source: str, sql: str, directory: Path,
+                    options: BuildOptions) -> _Buckets:
+    """Every text the buckets name, copied into each bucket that names it: the text table is
+    streamed past the narrow table of ids (the build side), so no join holds texts in memory."""
+    with narrow_build_sides(con):
+        reader = con.sql(sql.format(ids=f"(SELECT bucket, text_id FROM write_text_ids WHERE source = '{source}')"))
+        return _Buckets(directory, reader.to_arrow_reader(options.batch_rows))
 
 
 def write_files(con: duckdb.DuckDBPyConnection, version_dir: Path, config: DatasetConfig,
-                options: BuildOptions) -> dict[str, FileStat]:
-    """Every data file of the version, streamed out of DuckDB in example-id order.
+                options: BuildOptions, work_dir: Path) -> dict[str, FileStat]:
+    """Every data file of the version, written in example-id order.
 
-    A kind's rows are put together (``output_sql``) part by part, by example-id range: their
-    joins and sort then fit in memory whatever the size of the build.
+    The kept examples and the texts they name are spread over buckets by example id (one pass
+    over the prompts, one over the answers, each join with only ids on its build side); each
+    bucket's messages are then put together and sorted in memory (``output_sql``), under the
+    streaming memory limit, and appended to the files.
     """
+    [(text_bytes,)] = con.execute(
+        "SELECT coalesce(sum(num_tokens), 0) * ? FROM kept", [text.BYTES_PER_TOKEN]).fetchall()
+    for sql in write_tables_sql(bucket_count(float(text_bytes))):
+        con.execute(sql)
+    scratch = work_dir / "buckets"
+    rows = _Buckets(scratch / "rows", con.sql("SELECT * FROM write_rows").to_arrow_reader(options.batch_rows))
+    prompts = _bucketed_texts(con, "p", """
+        SELECT i.bucket, t.prompt_id, t.prompt_text FROM prompts AS t JOIN {ids} AS i ON i.text_id = t.prompt_id""",
+        scratch / "prompts", options)
+    answers = _bucketed_texts(con, "a", """
+        SELECT i.bucket, t.generation_id, t.answer FROM answers AS t JOIN {ids} AS i ON i.text_id = t.generation_id""",
+        scratch / "answers", options)
+    con.execute("DROP TABLE write_rows; DROP TABLE write_text_ids")
+    # From here DuckDB joins one bucket at a time in memory: the cache of the build can go.
+    limit_memory(con, options.streaming_memory_limit)
+    files = {(kind, split): _SplitFiles(version_dir, kind, split) for kind in KINDS for split in SPLITS}
     stats: dict[str, FileStat] = {}
-    for kind in KINDS:
-        (text_bytes,) = con.execute(
-            "SELECT coalesce(sum(num_tokens), 0) * ? FROM kept WHERE kind = ?", [text.BYTES_PER_TOKEN, kind]
-        ).fetchone() or (0,)
-        files = {split: _SplitFiles(version_dir, kind, split) for split in SPLITS}
-        try:
-            for condition in id_ranges(part_count(float(text_bytes), options)):
-                con.execute(f"CREATE OR REPLACE TABLE rows_part AS {output_sql(kind, config)} AND {condition}")
+    try:
+        for bucket in sorted(rows.buckets):
+            con.register("bucket_rows", rows.take(bucket))
+            con.register("bucket_prompts", prompts.take(bucket))
+            con.register("bucket_answers", answers.take(bucket))
+            for kind in KINDS:
+                assembled = con.sql(output_sql(kind, config)).to_arrow_table()
                 for split in SPLITS:
-                    reader = con.sql("SELECT * EXCLUDE (split) FROM rows_part WHERE split = ? ORDER BY example_id",
-                                     params=[split]).to_arrow_reader(options.batch_rows)
-                    for batch in reader:
-                        files[split].add(batch)
-                con.execute("DROP TABLE rows_part")
-        finally:
-            for split_files in files.values():
-                stats.update(split_files.close())
+                    in_split = assembled.filter(pc.equal(assembled["split"], split)).drop_columns(["split"])
+                    for batch in in_split.to_batches(options.batch_rows):
+                        files[kind, split].add(batch)
+                del assembled, in_split
+    finally:
+        for name in ("bucket_rows", "bucket_prompts", "bucket_answers"):
+            con.unregister(name)
+        for split_files in files.values():
+            stats.update(split_files.close())
     lineage = version_dir / LINEAGE_PATH
     lineage.parent.mkdir(parents=True, exist_ok=True)
     reader = con.sql(
         "SELECT kind, example_id, split, reason FROM fates WHERE reason IS NOT NULL ORDER BY kind, example_id"
     ).to_arrow_reader(options.batch_rows)
     groups = _RowGroups(LINEAGE_SCHEMA)
-    rows = 0
+    lineage_rows = 0
     with pq.ParquetWriter(lineage, LINEAGE_SCHEMA, **PARQUET_OPTIONS) as writer:
         for batch in reader:
             for table in groups.add(batch):
                 writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-                rows += table.num_rows
+                lineage_rows += table.num_rows
         for table in groups.finish():
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            rows += table.num_rows
-    stats[LINEAGE_PATH] = FileStat(LINEAGE_PATH, rows, 0)
+            lineage_rows += table.num_rows
+    stats[LINEAGE_PATH] = FileStat(LINEAGE_PATH, lineage_rows, 0)
     return stats
 
 

@@ -142,10 +142,11 @@ class BuildOptions:
     """How a build runs; never changes what it writes."""
 
     memory_limit: str = "2GB"
-    # DuckDB's limit once the files are written: the gates need little, and the re-scan's worker
-    # processes (each with its spaCy model) start then; lowering the limit makes DuckDB give its
-    # cache of the assembly back, so the build's peak is the larger of the two phases, not their sum.
-    gates_memory_limit: str = "512MB"
+    # DuckDB's limit while it works on small pieces or only streams to Python: the MinHash and the
+    # gates (whose worker processes start then) and the writing, one bucket at a time. Lowering the
+    # limit makes DuckDB give its cache of the assembly back, so the build's peak is the larger of
+    # DuckDB's work and the workers', not their sum.
+    streaming_memory_limit: str = "512MB"
     threads: int | None = None
     # Rows per batch streamed out of DuckDB (Parquet row groups are a fixed size whatever this is).
     batch_rows: int = 20_000

@@ -329,12 +329,12 @@ def build_version(
                 result.steps = assembly.timings
                 stage("write")
                 staged = work / "version"
-                assembly.files = build.write_files(con, staged, config, options)
+                assembly.files = build.write_files(con, staged, config, options, work)
                 file_digests = {path: file_sha256(staged / path) for path in data_files()}
                 digest = content_digest(config, file_digests)
                 result.version = version_id(digest)
                 stage("gates")
-                build.limit_memory(con, options.gates_memory_limit)
+                build.limit_memory(con, options.streaming_memory_limit)
                 result.gates = run_gates(con, staged, config, assembly, scanner, upstream)
             finally:
                 con.close()

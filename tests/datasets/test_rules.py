@@ -173,9 +173,13 @@ def _ref(domain: str, value: str) -> str:
 
 
 def _written(con: duckdb.DuckDBPyConnection, kind: str) -> list[dict]:
-    """The rows the build would write for ``kind``, every split."""
+    """The rows the build would write for ``kind``, every split: the whole build as one bucket."""
     from pipelines.datasets import build
 
+    for sql in build.write_tables_sql(1):
+        con.execute(sql)
+    for bucket_table, table in (("bucket_rows", "write_rows"), ("bucket_prompts", "prompts"), ("bucket_answers", "answers")):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {bucket_table} AS SELECT * FROM {table}")
     return rows(con, f"SELECT * EXCLUDE (split) FROM ({build.output_sql(kind, SMALL_CONFIG)}) ORDER BY example_id")
 
 

@@ -182,7 +182,7 @@ def test_cli_list_show_diff_as_json(history) -> None:
 def test_parquet_is_written_deterministically_whatever_the_batching(
         published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Row groups are cut at a fixed size, so DuckDB's batch sizes, the threads and the number of
-    parts a build writes in (memory) never show in the bytes."""
+    buckets the rows are sorted in never show in the bytes."""
     from pipelines.datasets import build, gates
     from pipelines.datasets.config import BuildOptions
     from tests.datasets.helpers import PatternScanner
@@ -191,8 +191,8 @@ def test_parquet_is_written_deterministically_whatever_the_batching(
     monkeypatch.setattr(build, "ROW_GROUP_ROWS", 100)
     results = []
     for batch_rows, threads in ((37, 1), (5_000, 2)):
-        if threads == 2:  # as if memory were tiny (4 MB): the big kinds are written in several parts
-            monkeypatch.setattr(build, "_memory_bytes", lambda limit: 4e6)
+        # one bucket (a single sort of each kind), then 256 (most buckets hold a row or two)
+        monkeypatch.setattr(build, "WRITE_BUCKET_BYTES", 1e12 if threads == 1 else 1.0)
         home = make_home(tmp_path / f"batch-{batch_rows}")
         shutil.copytree(paths.lake, home.lake, dirs_exist_ok=True)
         shutil.copyfile(paths.warehouse, home.warehouse)
@@ -205,6 +205,23 @@ def test_parquet_is_written_deterministically_whatever_the_batching(
     import pyarrow.parquet as pq
 
     assert pq.ParquetFile(results[0].path / parquet_path("unpaired", "train")).metadata.num_row_groups > 1
-    assert build.part_count(3e6, BuildOptions()) == 12  # the budget is a sixteenth of the (4 MB) limit
-    assert build.id_ranges(3) == ["k.example_id >= '00' AND k.example_id < '55'",
-                                  "k.example_id >= '55' AND k.example_id < 'ab'", "k.example_id >= 'ab'"]
+
+
+def test_bucket_count_follows_the_estimated_bytes() -> None:
+    from pipelines.datasets import build
+
+    assert build.bucket_count(0) == build.bucket_count(1e6) == 1
+    assert build.bucket_count(3 * build.WRITE_BUCKET_BYTES + 1) == 4
+    assert build.bucket_count(1e15) == build.MAX_WRITE_BUCKETS
+
+
+@pytest.mark.parametrize(("example_id", "buckets", "bucket"), [
+    ("00aa", 256, 0), ("ffaa", 256, 255), ("8000", 256, 128), ("7fff", 3, 1), ("ab00", 3, 2), ("5555", 3, 0),
+    ("ffff", 1, 0), ("ffff", 512, 511), ("0080", 512, 1), ("007f", 512, 0),
+])
+def test_buckets_are_ordered_ranges_of_the_leading_bits(example_id: str, buckets: int, bucket: int) -> None:
+    from pipelines.datasets import build
+
+    sql = f"SELECT {build.bucket_sql(buckets)} FROM (SELECT ? AS example_id)"
+    with duckdb.connect() as con:  # not the module's shared default connection
+        assert con.execute(sql, [example_id]).fetchall() == [(bucket,)]
