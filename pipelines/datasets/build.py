@@ -40,7 +40,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -400,12 +400,10 @@ def _band_hashes(con: duckdb.DuckDBPyConnection, params: LshParams, options: Bui
     con.execute("DROP TABLE doc_rejected")
     [(documents,)] = con.execute("SELECT count(*) FROM doc_texts").fetchall()
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        yield from con.sql("SELECT * FROM doc_texts").to_arrow_reader(min(options.batch_rows, MINHASH_BATCH_ROWS))
-
     limit_memory(con, options.streaming_memory_limit)  # a plain scan from here: give the cache back
     try:
-        _hash_to_file(band_file, params, options, documents, batches)
+        reader = con.sql("SELECT * FROM doc_texts").to_arrow_reader(min(options.batch_rows, MINHASH_BATCH_ROWS))
+        _hash_to_file(band_file, params, options, documents, reader)
     finally:
         con.execute("DROP TABLE doc_texts")
         limit_memory(con, options.memory_limit)
@@ -413,17 +411,17 @@ def _band_hashes(con: duckdb.DuckDBPyConnection, params: LshParams, options: Bui
 
 
 def _hash_to_file(band_file: Path, params: LshParams, options: BuildOptions, documents: int,
-                  batches: Callable[[], Iterator[pa.RecordBatch]]) -> None:
+                  batches: pa.RecordBatchReader) -> None:
     workers = options.threads or os.cpu_count() or 1
     with pq.ParquetWriter(band_file, _BAND_SCHEMA, compression="zstd") as writer:
         if workers < 2 or documents < PARALLEL_MINHASH_DOCS or not _can_spawn():
-            for batch in batches():
+            for batch in batches:
                 writer.write_table(band_rows(params, batch))
         else:
             context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 pending: set[Future[pa.Table]] = set()
-                for batch in batches():
+                for batch in batches:
                     pending.add(pool.submit(band_rows, params, batch))
                     if len(pending) >= 2 * workers:
                         done, pending = wait(pending, return_when=FIRST_COMPLETED)
