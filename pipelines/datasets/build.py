@@ -746,12 +746,17 @@ def narrow_build_sides(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("SET disabled_optimizers = ?", [before or ""])
 
 
-def _bucketed_texts(con: duckdb.DuckDBPyConnection, source: str, sql: str, directory: Path,
-                    options: BuildOptions) -> _Buckets:
-    """Every text the buckets name, copied into each bucket that names it: the text table is
-    streamed past the narrow table of ids (the build side), so no join holds texts in memory."""
+def _bucketed_texts(con: duckdb.DuckDBPyConnection, source: str, table: str, id_column: str, text_column: str,
+                    directory: Path, options: BuildOptions) -> _Buckets:
+    """Every text of ``table`` the buckets name (``write_text_ids`` rows of ``source``), copied into
+    each bucket that names it: the texts are streamed past the narrow ids (the build side), so no
+    join holds texts in memory."""
     with narrow_build_sides(con):
-        reader = con.sql(sql.format(ids=f"(SELECT bucket, text_id FROM write_text_ids WHERE source = '{source}')"))
+        reader = con.sql(f"""
+            SELECT i.bucket, t.{id_column}, t.{text_column}
+            FROM {table} AS t
+            JOIN (SELECT bucket, text_id FROM write_text_ids WHERE source = '{source}') AS i
+                ON i.text_id = t.{id_column}""")
         return _Buckets(directory, reader.to_arrow_reader(options.batch_rows))
 
 
@@ -770,12 +775,8 @@ def write_files(con: duckdb.DuckDBPyConnection, version_dir: Path, config: Datas
         con.execute(sql)
     scratch = work_dir / "buckets"
     rows = _Buckets(scratch / "rows", con.sql("SELECT * FROM write_rows").to_arrow_reader(options.batch_rows))
-    prompts = _bucketed_texts(con, "p", """
-        SELECT i.bucket, t.prompt_id, t.prompt_text FROM prompts AS t JOIN {ids} AS i ON i.text_id = t.prompt_id""",
-        scratch / "prompts", options)
-    answers = _bucketed_texts(con, "a", """
-        SELECT i.bucket, t.generation_id, t.answer FROM answers AS t JOIN {ids} AS i ON i.text_id = t.generation_id""",
-        scratch / "answers", options)
+    prompts = _bucketed_texts(con, "p", "prompts", "prompt_id", "prompt_text", scratch / "prompts", options)
+    answers = _bucketed_texts(con, "a", "answers", "generation_id", "answer", scratch / "answers", options)
     con.execute("DROP TABLE write_rows; DROP TABLE write_text_ids")
     # From here DuckDB joins one bucket at a time in memory: the cache of the build can go.
     limit_memory(con, options.streaming_memory_limit)
