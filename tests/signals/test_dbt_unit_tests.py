@@ -14,7 +14,7 @@ import pytest
 from tests.signals.conftest import ShuffledHome
 
 EXPECTED = {
-    "dedup_keeps_the_first_arrival", "dedup_against_days_already_loaded", "dedup_compares_ids_not_only_keys",
+    "dedup_keeps_the_first_arrival", "dedup_against_days_already_loaded",
     "attribution_response_id_then_session_turn_then_reasons", "attribution_late_action_in_the_next_days_file",
     "signals_from_attributed_actions", "score_and_label_from_signals", "quality_rates_and_wilson_intervals",
     "consent_is_the_latest_event", "sessions_build_publish_abandon",

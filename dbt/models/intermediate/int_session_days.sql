@@ -4,6 +4,12 @@
   session's days, so a session is a pure function of its rows whatever order days run in, and a
   daily run reads the session's few narrow rows here instead of its full history everywhere.
 
+  Narrow on purpose: the rows of the last days are rewritten daily (recomputed, then compacted by
+  DuckDB's checkpoint), so each id string costs every day. Who the session belongs to is kept once
+  (first_event: the first prompt's workspace, user and app, else the first generation's, else the
+  first action's; the contract requires all three on these events), firsts and lasts are kept as
+  times, and min/max over values alone are deterministic without the events' ids.
+
   Incremental: a run recomputes, for every session with an event in its window, the days
   [min - L, max + L] (the days whose generations and actions the run may have recomputed).
 -#}
@@ -59,8 +65,8 @@ prompt_days as (
         session_id,
         ingest_date,
         count(*) as prompts,
-        min({'at': submitted_at, 'id': prompt_id, 'workspace_id': workspace_id, 'user_id': user_id,
-             'app_id': app_id, 'intent': prompt_intent}) as first_prompt
+        min({'at': submitted_at, 'intent': prompt_intent}) as first_prompt,
+        min({{ session_first_event(0, 'submitted_at') }}) as first_event
     from prompts
     {% if run_window_is_set() %} semi join touched_sessions using (session_id) {% endif %}
     group by session_id, ingest_date
@@ -79,9 +85,9 @@ generation_days as (
         count(*) filter (where outcome_label = 'failure') as generations_failed,
         count(*) filter (where outcome_label = 'unknown') as generations_unknown,
         min(turn_index) filter (where outcome_label = 'success') as first_success_turn_index,
-        min({'at': completed_at, 'id': generation_id, 'workspace_id': workspace_id, 'user_id': user_id,
-             'app_id': app_id}) as first_generation,
-        max({'at': completed_at, 'id': generation_id, 'label': outcome_label}) as last_generation,
+        min(completed_at) as first_generation_at,
+        max({'at': completed_at, 'label': outcome_label}) as last_generation,
+        min({{ session_first_event(1, 'completed_at') }}) as first_event,
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens
     from generations
@@ -101,9 +107,9 @@ action_days as (
         bool_or(action_type = 'published') as is_published,
         bool_or(action_type = 'published' and deploy_target = 'production') as is_published_to_production,
         count(*) filter (where generation_id is null) as unattributed_actions,
-        min({'at': occurred_at, 'id': action_id, 'workspace_id': workspace_id, 'user_id': user_id,
-             'app_id': app_id}) as first_action,
-        max(occurred_at) as last_action_at
+        min(occurred_at) as first_action_at,
+        max(occurred_at) as last_action_at,
+        min({{ session_first_event(2, 'occurred_at') }}) as first_event
     from actions
     {% if run_window_is_set() %} semi join touched_sessions using (session_id) {% endif %}
     group by session_id, ingest_date
@@ -112,7 +118,14 @@ action_days as (
 
 final as (
 
-    select *
+    select
+        session_id,
+        ingest_date,
+        prompt_days.* exclude (session_id, ingest_date, first_event),
+        generation_days.* exclude (session_id, ingest_date, first_event),
+        action_days.* exclude (session_id, ingest_date, first_event),
+        -- least() skips the kinds the day has none of
+        least(prompt_days.first_event, generation_days.first_event, action_days.first_event) as first_event
     from prompt_days
     full outer join generation_days using (session_id, ingest_date)
     full outer join action_days using (session_id, ingest_date)

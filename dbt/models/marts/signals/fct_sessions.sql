@@ -15,11 +15,26 @@
     )
 }}
 
-with session_days as (
+with
+
+{% if run_window_is_set() %}
+touched_session_days as materialized (
+
+    -- which days each touched session has, read from the two narrow key columns; the wide rows
+    -- are then fetched by (day, session), so DuckDB skips the row groups of days before the
+    -- touched sessions' first (the table is in day order)
+    select ingest_date, session_id
+    from {{ ref('int_session_days') }}
+    semi join ({{ touched_sessions([ref('int_session_days')]) }}) as touched using (session_id)
+
+),
+{% endif %}
+
+session_days as (
 
     select * from {{ ref('int_session_days') }}
     {% if run_window_is_set() %}
-    semi join ({{ touched_sessions([ref('int_session_days')]) }}) as touched using (session_id)
+    semi join touched_session_days using (ingest_date, session_id)
     {% endif %}
 
 ),
@@ -28,9 +43,10 @@ summed as (
 
     select
         session_id,
+        min(first_event) as first_event,
         min(first_prompt) as first_prompt,
-        min(first_generation) as first_generation,
-        min(first_action) as first_action,
+        min(first_generation_at) as first_generation_at,
+        min(first_action_at) as first_action_at,
         max(last_generation) as last_generation,
         coalesce(sum(prompts), 0) as turns,
         coalesce(sum(generations), 0) as generations,
@@ -58,11 +74,10 @@ final as (
 
     select
         session_id,
-        -- who and what: from the first prompt, else the first generation, else the first action
-        coalesce(first_prompt.workspace_id, first_generation.workspace_id, first_action.workspace_id)
-            as workspace_id,
-        coalesce(first_prompt.user_id, first_generation.user_id, first_action.user_id) as user_id,
-        coalesce(first_prompt.app_id, first_generation.app_id, first_action.app_id) as app_id,
+        -- who: from the first prompt, else the first generation, else the first action
+        first_event.workspace_id,
+        first_event.user_id,
+        first_event.app_id,
         first_prompt.intent as first_prompt_intent,
 
         turns,
@@ -87,9 +102,9 @@ final as (
 
         input_tokens,
         output_tokens,
-        least(first_prompt.at, first_generation.at, first_action.at) as started_at,
+        least(first_prompt.at, first_generation_at, first_action_at) as started_at,
         greatest(first_prompt.at, last_generation.at, last_action_at) as last_activity_at,
-        cast(least(first_prompt.at, first_generation.at, first_action.at) as date) as session_date,
+        cast(least(first_prompt.at, first_generation_at, first_action_at) as date) as session_date,
         last_ingest_date
     from summed
 

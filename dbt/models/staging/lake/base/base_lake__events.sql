@@ -55,26 +55,17 @@ first_copies as (
 ),
 
 {% if is_incremental() %}
-matched_keys as (
-
-    -- keys of the window already loaded from an earlier arrival day. The history is probed on
-    -- event_key, one narrow integer column, instead of every stored id string: this scan is the
-    -- only part of a day's run that grows with the history, and it costs a fifth as much.
-    select loaded.event_key
-    from {{ this }} as loaded
-    semi join first_copies using (event_key)
-    where {{ before_run_window('loaded.ingest_date') }}
-
-),
-
 loaded_earlier as (
 
-    -- the ids of those rows, compared exactly (usually none: the id strings are read only for
-    -- the rows whose key matched)
-    select loaded.event_id
+    -- keys of the window's events already loaded from an earlier arrival day: the only lookup
+    -- in all history, on one narrow integer column (DuckDB pushes a filter of the window's keys
+    -- into the scan). The key decides, the id strings are not read: MD5's second preimages are
+    -- out of reach, so only a client that made both ids of a collision (the known attacks need
+    -- both messages) could make one of its own events pass for a re-send of the other.
+    -- Comparing the ids as well scanned every stored id (0.4 s a day at 13 M events).
+    select loaded.event_key
     from {{ this }} as loaded
-    semi join matched_keys using (event_key)
-    semi join first_copies using (event_id)
+    semi join source using (event_key)
     where {{ before_run_window('loaded.ingest_date') }}
 
 ),
@@ -91,7 +82,7 @@ final as (
     )
     from first_copies
     {% if is_incremental() %}
-    anti join loaded_earlier using (event_id)
+    anti join loaded_earlier using (event_key)
     {% endif %}
 
 )
