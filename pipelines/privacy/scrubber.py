@@ -1,7 +1,8 @@
 """The Scrubber: scrub many texts fast, deterministically, and never crash on what users send.
 
 For each call: None and "" pass through; duplicates are scrubbed once; the persistent cache
-(cache.py) answers what an earlier run already scrubbed; the rest goes in fixed-size batches to
+(cache.py) answers what an earlier run already scrubbed with a policy that caches its results
+(natural language: ``Policy.cache_results``); the rest goes in fixed-size batches to
 ``workers`` processes (or runs in-process), where each batch is cleaned (control characters,
 lone surrogates, zero-width characters), sent through spaCy NER in one ``nlp.pipe`` call
 (natural-language policy only, long texts in chunks), then through the pattern recognizers, and
@@ -507,11 +508,12 @@ class Scrubber:
             else:
                 positions.setdefault(text, []).append(i)
         unique = list(positions)
-        known = self.cache.get_many(policy, unique) if self.cache is not None else {}
+        cache = self.cache if policy.cache_results else None
+        known = cache.get_many(policy, unique) if cache is not None else {}
         missing = [t for t in unique if t not in known]
         computed = dict(zip(missing, self._compute(missing, policy), strict=True))
-        if self.cache is not None and computed:
-            self.cache.put_many(policy, computed.items())
+        if cache is not None and computed:
+            cache.put_many(policy, computed.items())
         for text, indices in positions.items():
             result = known.get(text) or computed[text]
             for i in indices:
