@@ -55,11 +55,6 @@ class Policy:
     # Findings scoring below this are dropped. Every rule we ship scores 0.5 or more; Presidio's
     # "very weak" SSN shapes (0.05) stay out unless a cue rule reports them.
     min_score: float = 0.4
-    # Whether results go to the persistent cache (cache.py). Prose repeats ("fix the build",
-    # retries, templates) and its NER is the costly part; code changes are near unique (0.2% of
-    # lookups hit on a million interactions) and were 97% of the cache's 5.7 GB there, each
-    # write costing more than re-reading the text would.
-    cache_results: bool = True
 
 
 NATURAL_LANGUAGE = Policy(
@@ -73,7 +68,6 @@ CODE = Policy(
     entities=PII_ENTITIES + _secret_entities(),
     use_ner=False,
     strict_patterns=True,
-    cache_results=False,
 )
 POLICIES: dict[str, Policy] = {p.name: p for p in (NATURAL_LANGUAGE, CODE)}
 

@@ -1,8 +1,8 @@
 """The Scrubber: scrub many texts fast, deterministically, and never crash on what users send.
 
 For each call: None and "" pass through; duplicates are scrubbed once; the persistent cache
-(cache.py) answers what an earlier run already scrubbed with a policy that caches its results
-(natural language: ``Policy.cache_results``); the rest goes in fixed-size batches to
+(cache.py) answers what an earlier run already scrubbed (with the policies it keeps results
+of: ``cached_policies``); the rest goes in fixed-size batches to
 ``workers`` processes (or runs in-process), where each batch is cleaned (control characters,
 lone surrogates, zero-width characters), sent through spaCy NER in one ``nlp.pipe`` call
 (natural-language policy only, long texts in chunks), then through the pattern recognizers, and
@@ -25,7 +25,7 @@ import re
 import resource
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -55,6 +55,12 @@ NER_CHUNK_CHARS = 20_000
 BINARY_SHARE = 0.10
 # Texts per task sent to a worker: small enough to keep two workers busy, large enough for nlp.pipe.
 DEFAULT_BATCH_SIZE = 128
+# What the lake's scrubber keeps in its persistent cache: prose repeats ("fix the build", retries,
+# templates) and its NER is the costly part; code changes are near unique (0.2% of lookups hit at
+# a million interactions) and were 97% of that cache's 5.7 GB, each write costing about what
+# re-reading the text does. (The training sets' re-scan keeps code too: every rebuild re-reads
+# the same texts.)
+LAKE_CACHED_POLICIES = ("natural_language",)
 # Pieces per nlp.pipe batch: a task of DEFAULT_BATCH_SIZE texts goes through spaCy in one batch.
 SPACY_BATCH_SIZE = 256
 
@@ -422,7 +428,8 @@ class Scrubber:
 
     ``key``: the pseudonym key (``pipelines.settings.pseudonym_key(paths)``), held in memory only.
     ``cache_dir``: where the persistent scrub cache lives (e.g. ``paths.cache / "scrub"``), or
-    None for no persistent cache. ``workers``: processes to scrub with (1 = in this process).
+    None for no persistent cache; ``cached_policies``: the policies whose results go to it (None:
+    all). ``workers``: processes to scrub with (1 = in this process).
     """
 
     def __init__(
@@ -434,12 +441,14 @@ class Scrubber:
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_chars: int = DEFAULT_MAX_CHARS,
         start_method: str | None = None,
+        cached_policies: Collection[str] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self._key = key
         self._pseudonymizer = Pseudonymizer(key)
         self.cache = ScrubCache(cache_dir, key) if cache_dir is not None else None
+        self.cached_policies = None if cached_policies is None else frozenset(cached_policies)
         self.workers = workers
         self.batch_size = batch_size
         self.limits = _Limits(max_chars=max_chars)
@@ -449,7 +458,9 @@ class Scrubber:
 
     @classmethod
     def for_home(cls, paths: FlywheelPaths, **options: Any) -> Scrubber:
-        """A Scrubber with the home's pseudonym key and its cache under ``paths.cache / "scrub"``."""
+        """The lake's scrubber: the home's pseudonym key, its cache under ``paths.cache / "scrub"``,
+        keeping natural-language results only (LAKE_CACHED_POLICIES)."""
+        options.setdefault("cached_policies", LAKE_CACHED_POLICIES)
         return cls(pseudonym_key(paths), cache_dir=paths.cache / "scrub", **options)
 
     # lifecycle
@@ -508,7 +519,7 @@ class Scrubber:
             else:
                 positions.setdefault(text, []).append(i)
         unique = list(positions)
-        cache = self.cache if policy.cache_results else None
+        cache = self.cache if self.cached_policies is None or policy.name in self.cached_policies else None
         known = cache.get_many(policy, unique) if cache is not None else {}
         missing = [t for t in unique if t not in known]
         computed = dict(zip(missing, self._compute(missing, policy), strict=True))

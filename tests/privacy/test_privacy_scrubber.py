@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import socket
 import sqlite3
@@ -20,11 +19,9 @@ from pipelines.privacy.policies import (
     POLICY_VERSION,
 )
 from pipelines.privacy.result import ScrubResult
-from pipelines.privacy.scrubber import Scrubber, clean, ner_chunks
+from pipelines.privacy.scrubber import LAKE_CACHED_POLICIES, Scrubber, clean, ner_chunks
 
 from .conftest import KEY
-
-CACHED_CODE = dataclasses.replace(CODE, cache_results=True)
 
 pytestmark = pytest.mark.xdist_group("privacy")
 
@@ -145,21 +142,24 @@ def test_cache_hits_misses_and_duplicates(tmp_path: Path) -> None:
     with Scrubber(KEY, cache_dir=tmp_path) as second:
         warm = second.scrub(texts, "natural_language")
         assert (second.stats.cache_hits, second.stats.scrubbed) == (2, 0)
-        # the policy is in the key: the same text under another caching policy misses
-        assert second.scrub(["fix the navbar"], CACHED_CODE) and second.stats.scrubbed == 1
+        assert (
+            second.scrub(["fix the navbar"], "code") and second.stats.scrubbed == 1
+        )  # policy is in the key
     assert cold == warm
 
 
-def test_code_results_are_not_cached(tmp_path: Path) -> None:
-    """Code texts are near unique: writing their results would cost more than it saves."""
+def test_the_lakes_scrubber_keeps_no_code_results(tmp_path: Path) -> None:
+    """Code texts are near unique in the lake: writing their results costs more than it saves."""
     texts = ["token = 'x'  # ana@x.io", "def f():\n    return 1"]
-    with Scrubber(KEY, cache_dir=tmp_path) as first:
+    with Scrubber(KEY, cache_dir=tmp_path, cached_policies=LAKE_CACHED_POLICIES) as first:
         cold = first.scrub(texts, "code")
-    with Scrubber(KEY, cache_dir=tmp_path) as second:
+        first.scrub(["fix the navbar"], "natural_language")
+    with Scrubber(KEY, cache_dir=tmp_path, cached_policies=LAKE_CACHED_POLICIES) as second:
         assert second.scrub(texts, "code") == cold
         assert (second.stats.cache_hits, second.stats.scrubbed) == (0, 2)
+        second.scrub(["fix the navbar"], "natural_language")
+        assert second.stats.cache_hits == 1
     assert ScrubCache(tmp_path, KEY).get_many(CODE, texts) == {}
-    assert ScrubCache(tmp_path, KEY).get_many(CACHED_CODE, texts) == {}
 
 
 def test_cache_holds_no_raw_text_and_keys_need_the_key(tmp_path: Path) -> None:
