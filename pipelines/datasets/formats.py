@@ -354,12 +354,13 @@ def check_trl_parquet(path: Path, kind: str, con: duckdb.DuckDBPyConnection | No
         f"count(*) FILTER (WHERE {rule}), min(file_row_number) FILTER (WHERE {rule})" for rule in rules.values()
     )
     query = f"SELECT count(*), {selects} FROM read_parquet(?, file_row_number = true)"
+    # fetchall: a fetchone leaves the result unfinished on the caller's connection, and DuckDB
+    # then refuses the next relation made on it
     if con is None:
         with duckdb.connect() as own:
-            row = own.execute(query, [str(path)]).fetchone()
+            (row,) = own.execute(query, [str(path)]).fetchall()
     else:
-        row = con.execute(query, [str(path)]).fetchone()
-    assert row is not None
+        (row,) = con.execute(query, [str(path)]).fetchall()
     report.examples = int(row[0])
     for i, name in enumerate(rules):
         count, first = row[1 + 2 * i], row[2 + 2 * i]

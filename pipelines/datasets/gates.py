@@ -167,6 +167,27 @@ def message_pieces(role: str, content: str) -> list[tuple[str, str]]:
     return [(k, t) for k, t in (("prose", prose), ("code", code)) if t.strip()]
 
 
+def _distinct_messages(batches: Iterable[Any], chunk_rows: int) -> Iterable[list[tuple[str, str]]]:
+    """Each distinct (role, content) once, in chunks of ``chunk_rows``, from batches of
+    (role, content, key): the key (an MD5 of both) is remembered, not the text. A DISTINCT in
+    DuckDB hashed every text of the version (gigabytes spilled at a million interactions); most
+    messages repeat (a conversation's context comes again with each later turn)."""
+    seen: set[str] = set()
+    chunk: list[tuple[str, str]] = []
+    for batch in batches:
+        keys = batch.column(2).to_pylist()
+        fresh = [i for i, key in enumerate(keys) if key not in seen and not seen.add(key)]
+        if not fresh:
+            continue
+        rows = batch.take(fresh)
+        chunk.extend(zip(rows.column(0).to_pylist(), rows.column(1).to_pylist(), strict=True))
+        if len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def rescan_gate(con: duckdb.DuckDBPyConnection, version_dir: Path, scanner: TextScanner | None,
                 batch_rows: int = 2_000) -> GateResult:
     if scanner is None:
@@ -178,20 +199,17 @@ def rescan_gate(con: duckdb.DuckDBPyConnection, version_dir: Path, scanner: Text
         columns = ["prompt", "completion"] if kind != "preference" else ["prompt", "chosen", "rejected"]
         for column in columns:
             selects.append(f"SELECT unnest({column}) AS m FROM read_parquet({_files(version_dir, kind)})")
-    # Materialised, then streamed from a plain scan (a stream out of a big DISTINCT keeps its
-    # blocks pinned); the order does not matter, findings are only counted.
-    con.execute(
-        "CREATE OR REPLACE TABLE rescan_texts AS SELECT DISTINCT m.role AS role, m.content AS content "
+    messages = con.sql(
+        "SELECT m.role AS role, m.content AS content, md5(coalesce(m.role, '') || chr(0) || coalesce(m.content, '')) AS key "
         "FROM (" + " UNION ALL ".join(selects) + ")"
-    )
-    reader = con.sql("SELECT role, content FROM rescan_texts").to_arrow_reader(batch_rows)
+    ).to_arrow_reader(batch_rows)
     totals: Counter[str] = Counter()
     texts_with_findings: Counter[str] = Counter()
     scanned = {"prose": 0, "code": 0}
-    for batch in reader:
+    for chunk in _distinct_messages(messages, batch_rows):
         pieces: dict[str, list[str]] = {"prose": [], "code": []}
         owners: dict[str, list[str]] = {"prose": [], "code": []}
-        for role, content in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
+        for role, content in chunk:
             for kind, piece in message_pieces(role, content or ""):
                 pieces[kind].append(piece)
                 owners[kind].append(role)
@@ -203,7 +221,6 @@ def rescan_gate(con: duckdb.DuckDBPyConnection, version_dir: Path, scanner: Text
                 if found:
                     texts_with_findings[f"{role}:{kind}"] += 1
                     totals.update(found)
-    con.execute("DROP TABLE rescan_texts")
     return GateResult("pii_rescan_clean", not totals, {
         "scanner": scanner.description,
         "scrubbing_policy_version": scanner.policy_version,

@@ -208,3 +208,22 @@ def test_a_session_of_one_user_never_crosses_splits(tmp_path: Path) -> None:
             "SELECT count(*) FROM (SELECT session_id FROM kept GROUP BY ALL HAVING count(DISTINCT split) > 1)"
         ).fetchone()
     assert crossing == 0
+
+
+def test_the_rescan_reads_each_distinct_message_once_across_batches() -> None:
+    def batch(rows: list[tuple[str, str]]) -> pa.RecordBatch:
+        roles, contents = zip(*rows, strict=True)
+        keys = [f"{role}\0{content}" for role, content in rows]
+        return pa.record_batch([pa.array(roles), pa.array(contents), pa.array(keys)], names=["role", "content", "key"])
+
+    batches = [
+        batch([("user", "a"), ("assistant", "b"), ("user", "a")]),
+        batch([("assistant", "a"), ("user", "a"), ("user", "c")]),  # same text, other role: distinct
+        batch([("user", "c"), ("assistant", "b")]),
+        batch([("user", "d")]),
+    ]
+    chunks = list(gates._distinct_messages(batches, chunk_rows=2))
+    assert [row for chunk in chunks for row in chunk] == [
+        ("user", "a"), ("assistant", "b"), ("assistant", "a"), ("user", "c"), ("user", "d")
+    ]
+    assert all(len(chunk) >= 2 for chunk in chunks[:-1])
