@@ -15,7 +15,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from presidio_analyzer import (
@@ -119,14 +119,9 @@ class RuleRecognizer(PatternRecognizer):
         results = []
         for rule, compiled in self._compiled:
             anchored = rule.anchor is not None and self.screen
-            if rule.refine:
-                starts = _anchored_starts(rule, self._anchors[rule.anchor], text) if anchored else None
-                spans = _scan_numbers(rule, compiled, text, starts)
-            elif anchored:
-                spans = _scan_anchored(rule, compiled, self._anchors[rule.anchor], text)
-            else:
-                spans = _scan(rule, compiled, text)
-            for start, end in spans:
+            starts = _anchored_starts(rule, self._anchors[rule.anchor], text) if anchored else None
+            scan = _scan_numbers if rule.refine else _scan
+            for start, end in scan(rule, compiled, text, starts):
                 results.append(make_result(entity, start, end, rule.score, self, rule.name))
         return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
 
@@ -163,8 +158,26 @@ def _word_positions(lowered: str, words: tuple[str, ...]) -> list[int]:
     return positions
 
 
-def _scan(rule: Rule, compiled: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    return [_value_span(m) for m in compiled.finditer(text) if _accepted(rule, m, text)]
+def _scan(
+    rule: Rule, compiled: re.Pattern[str], text: str, starts: list[int] | None = None
+) -> list[tuple[int, int]]:
+    return [_value_span(m) for m in _matches(compiled, text, starts) if _accepted(rule, m, text)]
+
+
+def _matches(compiled: re.Pattern[str], text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:
+    """``compiled.finditer(text)``; with ``starts`` (every position where a match can start, in
+    order), the regex is tried only there: left to right, resuming after each match."""
+    if starts is None:
+        yield from compiled.finditer(text)
+        return
+    resume = 0
+    for start in starts:
+        if start < resume:
+            continue
+        match = compiled.match(text, start)
+        if match is not None:
+            yield match
+            resume = max(match.end(), start + 1)
 
 
 def _anchored_starts(
@@ -182,28 +195,6 @@ def _anchored_starts(
     return sorted(starts)
 
 
-def _scan_anchored(
-    rule: Rule,
-    compiled: re.Pattern[str],
-    anchor: tuple[re.Pattern[str], tuple[str, ...] | None],
-    text: str,
-) -> list[tuple[int, int]]:
-    """``_scan``'s matches, trying the regex only where a match can start (``Rule.anchor``):
-    like ``finditer``, left to right, resuming after each match, accepted or not."""
-    found: list[tuple[int, int]] = []
-    resume = 0
-    for start in _anchored_starts(rule, anchor, text):
-        if start < resume:
-            continue
-        match = compiled.match(text, start)
-        if match is None:
-            continue
-        if _accepted(rule, match, text):
-            found.append(_value_span(match))
-        resume = max(match.end(), start + 1)
-    return found
-
-
 def _search_from(
     compiled: re.Pattern[str], text: str, position: int, starts: list[int] | None
 ) -> re.Match[str] | None:
@@ -211,8 +202,8 @@ def _search_from(
     start, in order), the regex is tried only there: the same leftmost match."""
     if starts is None:
         return compiled.search(text, position)
-    for start in starts[bisect.bisect_left(starts, position):]:
-        match = compiled.match(text, start)
+    for index in range(bisect.bisect_left(starts, position), len(starts)):
+        match = compiled.match(text, starts[index])
         if match is not None:
             return match
     return None
