@@ -598,6 +598,34 @@ class _RowGroups:
         self.pending, self.size = [], 0
 
 
+class _GroupedParquet:
+    """A Parquet file written in row groups of ROW_GROUP_ROWS whatever the batches it is given."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.groups = _RowGroups(schema)
+        self.writer = pq.ParquetWriter(path, schema, **PARQUET_OPTIONS)
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> list[pa.Table]:
+        """Write the row groups ``batch`` completes; return them."""
+        return self._write(self.groups.add(batch))
+
+    def finish(self) -> list[pa.Table]:
+        """Write the last, partial row group; return it (the file still needs ``close``)."""
+        return self._write(self.groups.finish())
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def _write(self, tables: Iterator[pa.Table]) -> list[pa.Table]:
+        written = []
+        for table in tables:
+            self.writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            self.rows += table.num_rows
+            written.append(table)
+        return written
+
+
 class _SplitFiles:
     """The Parquet file (and the OpenAI JSONL, if the kind has one) of one kind and split."""
 
@@ -605,37 +633,34 @@ class _SplitFiles:
         self.kind, self.split = kind, split
         self.parquet_file = version_dir / parquet_path(kind, split)
         self.parquet_file.parent.mkdir(parents=True, exist_ok=True)
-        self.groups = _RowGroups(SCHEMAS[kind])
-        self.writer = pq.ParquetWriter(self.parquet_file, SCHEMAS[kind], **PARQUET_OPTIONS)
+        self.parquet = _GroupedParquet(self.parquet_file, SCHEMAS[kind])
         self.jsonl = None
         if kind in OPENAI_LINE:
             jsonl_file = version_dir / openai_path(kind, split)
             jsonl_file.parent.mkdir(parents=True, exist_ok=True)
             self.jsonl = jsonl_file.open("wb")
-        self.rows = 0
 
-    def _write(self, tables: Iterator[pa.Table]) -> None:
-        for table in tables:
-            self.writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            self.rows += table.num_rows
-            if self.jsonl is not None:
-                line = OPENAI_LINE[self.kind]
+    def _write_jsonl(self, tables: list[pa.Table]) -> None:
+        if self.jsonl is not None:
+            line = OPENAI_LINE[self.kind]
+            for table in tables:
                 self.jsonl.write(b"".join(line(row) for row in table.to_pylist()))
 
     def add(self, batch: pa.RecordBatch) -> None:
-        self._write(self.groups.add(batch))
+        self._write_jsonl(self.parquet.add(batch))
 
     def close(self) -> dict[str, FileStat]:
         try:
-            self._write(self.groups.finish())
+            self._write_jsonl(self.parquet.finish())
         finally:
-            self.writer.close()
+            self.parquet.close()
             if self.jsonl is not None:
                 self.jsonl.close()
+        rows = self.parquet.rows
         stats = {parquet_path(self.kind, self.split): FileStat(
-            parquet_path(self.kind, self.split), self.rows, uncompressed_bytes(self.parquet_file))}
+            parquet_path(self.kind, self.split), rows, uncompressed_bytes(self.parquet_file))}
         if self.jsonl is not None:
-            stats[openai_path(self.kind, self.split)] = FileStat(openai_path(self.kind, self.split), self.rows, 0)
+            stats[openai_path(self.kind, self.split)] = FileStat(openai_path(self.kind, self.split), rows, 0)
         return stats
 
 
@@ -804,17 +829,14 @@ def write_files(con: duckdb.DuckDBPyConnection, version_dir: Path, config: Datas
     reader = con.sql(
         "SELECT kind, example_id, split, reason FROM fates WHERE reason IS NOT NULL ORDER BY kind, example_id"
     ).to_arrow_reader(options.batch_rows)
-    groups = _RowGroups(LINEAGE_SCHEMA)
-    lineage_rows = 0
-    with pq.ParquetWriter(lineage, LINEAGE_SCHEMA, **PARQUET_OPTIONS) as writer:
+    lineage_file = _GroupedParquet(lineage, LINEAGE_SCHEMA)
+    try:
         for batch in reader:
-            for table in groups.add(batch):
-                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-                lineage_rows += table.num_rows
-        for table in groups.finish():
-            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            lineage_rows += table.num_rows
-    stats[LINEAGE_PATH] = FileStat(LINEAGE_PATH, lineage_rows, 0)
+            lineage_file.add(batch)
+        lineage_file.finish()
+    finally:
+        lineage_file.close()
+    stats[LINEAGE_PATH] = FileStat(LINEAGE_PATH, lineage_file.rows, 0)
     return stats
 
 
