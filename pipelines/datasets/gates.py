@@ -107,10 +107,15 @@ class PrivacyScanner:
     prose with natural-language rules and NER, code changes with the code rules); ``"patterns"``
     scans everything with the code policy (every personal-data pattern and secret rule, no NER):
     about a hundred times faster, for very large builds (the benchmark). A persistent cache under
-    ``cache_dir`` makes a re-scan of texts an earlier version already scanned free.
+    ``cache_dir`` makes a re-scan of texts an earlier version already scanned free;
+    ``fallback_cache_dirs`` (the lake's scrub cache) answer for texts the privacy stage already
+    read with the same policy: most scrubbed texts are their raw text (nothing was found), whose
+    result the lake's scrubber kept. A raw text that reached a version by mistake is looked up by
+    its own key there and comes back with its findings, so the gate still fails on it.
     """
 
-    def __init__(self, key: bytes, *, mode: str = "full", cache_dir: Path | None = None, workers: int = 1) -> None:
+    def __init__(self, key: bytes, *, mode: str = "full", cache_dir: Path | None = None, workers: int = 1,
+                 fallback_cache_dirs: Sequence[Path] = ()) -> None:  # fmt: skip
         from pipelines.privacy.policies import POLICY_VERSION
         from pipelines.privacy.scrubber import Scrubber
 
@@ -123,7 +128,7 @@ class PrivacyScanner:
             + ("natural_language policy with NER on prose, code policy on code" if mode == "full"
                else "code policy (all patterns and secrets, no NER) on every text")
         )
-        self._scrubber = Scrubber(key, cache_dir=cache_dir, workers=workers)
+        self._scrubber = Scrubber(key, cache_dir=cache_dir, workers=workers, fallback_cache_dirs=fallback_cache_dirs)
 
     def findings(self, texts: Sequence[str], kind: str) -> list[dict[str, int]]:
         policy = "natural_language" if kind == "prose" and self.mode == "full" else "code"
@@ -152,7 +157,9 @@ def message_pieces(role: str, content: str) -> list[tuple[str, str]]:
     """``(kind, text)`` pieces of a message, each to be scanned with its own policy.
 
     An assistant answer is its prose then its code change in a diff block (text.render_answer):
-    the prose is scanned as prose, the patch as code, as the lake scrubbed them.
+    the prose is scanned as prose, the patch as code, as the lake scrubbed them. The patch keeps
+    the line break that ends its last line, as a diff in the lake does, so that the lake's cache
+    knows it (a fallback of the re-scan's).
     """
     if role != "assistant":
         return [("prose", content)]
@@ -163,7 +170,7 @@ def message_pieces(role: str, content: str) -> list[tuple[str, str]]:
     prose = content[: match.start()]
     code = content[match.end():]
     if code.endswith("\n" + fence):
-        code = code[: -len(fence) - 1]
+        code = code[: -len(fence)]
     return [(k, t) for k, t in (("prose", prose), ("code", code)) if t.strip()]
 
 

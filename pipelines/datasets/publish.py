@@ -294,8 +294,11 @@ class _Stages:
 
 def default_scanner(paths: FlywheelPaths, options: BuildOptions) -> gates.TextScanner | None:
     try:
+        from pipelines.privacy.scrubber import lake_cache_dir
+
         return gates.PrivacyScanner(pseudonym_key(paths), mode=options.rescan_mode,
-                                    cache_dir=paths.cache / "dataset-rescan", workers=options.scan_workers)
+                                    cache_dir=paths.cache / "dataset-rescan", workers=options.scan_workers,
+                                    fallback_cache_dirs=[lake_cache_dir(paths)])
     except ImportError:
         return None
 

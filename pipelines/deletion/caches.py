@@ -31,10 +31,11 @@ def placeholders_of(footprint: Footprint) -> set[str]:
 
 
 def text_variants(texts: Iterable[str]) -> set[str]:
-    """A text as the scrubber or the re-scan saw it (the re-scan reads trimmed pieces of answers)."""
+    """A text as the scrubber or the re-scan saw it (the re-scan reads trimmed pieces of answers,
+    a patch ending with one line break)."""
     out = set()
     for text in texts:
-        out |= {text, text.strip(), text.rstrip("\n"), text.strip(" \t\r\n")}
+        out |= {text, text.strip(), text.rstrip("\n"), text.rstrip("\n") + "\n", text.strip(" \t\r\n")}
     return {t for t in out if t}
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from pipelines.privacy.cache import ScrubCache
+from pipelines.privacy.cache import CACHE_FILE, ScrubCache
 from pipelines.privacy.engine import get_analyzer, ner_recognizer
 from pipelines.privacy.lines import LineScanner
 from pipelines.privacy.model import LANGUAGE
@@ -55,11 +55,11 @@ NER_CHUNK_CHARS = 20_000
 BINARY_SHARE = 0.10
 # Texts per task sent to a worker: small enough to keep two workers busy, large enough for nlp.pipe.
 DEFAULT_BATCH_SIZE = 128
-# What the lake's scrubber keeps in its persistent cache: prose repeats ("fix the build", retries,
-# templates) and its NER is the costly part; code changes are near unique (0.2% of lookups hit at
-# a million interactions) and were 97% of that cache's 5.7 GB, each write costing about what
-# re-reading the text does. (The training sets' re-scan keeps code too: every rebuild re-reads
-# the same texts.)
+# The policies whose scrubbed outputs the lake's scrubber keeps in its persistent cache: prose
+# repeats ("fix the build", retries, templates) and its NER is the costly part; code changes are
+# near unique (0.2% of lookups hit at a million interactions), and their outputs were 97% of that
+# cache's 5.7 GB. Of code, only results with nothing replaced are kept (a key and counts, no
+# text): the training sets' re-scan reads the same patches and finds them there.
 LAKE_CACHED_POLICIES = ("natural_language",)
 # Pieces per nlp.pipe batch: a task of DEFAULT_BATCH_SIZE texts goes through spaCy in one batch.
 SPACY_BATCH_SIZE = 256
@@ -423,13 +423,22 @@ class ScrubStats:
     findings: dict[str, int] = field(default_factory=dict)
 
 
+def lake_cache_dir(paths: FlywheelPaths) -> Path:
+    """Where the lake's scrubber keeps its persistent cache."""
+    return paths.cache / "scrub"
+
+
 class Scrubber:
     """Scrubs texts with a policy; see the module docstring.
 
     ``key``: the pseudonym key (``pipelines.settings.pseudonym_key(paths)``), held in memory only.
     ``cache_dir``: where the persistent scrub cache lives (e.g. ``paths.cache / "scrub"``), or
     None for no persistent cache; ``cached_policies``: the policies whose results go to it (None:
-    all). ``workers``: processes to scrub with (1 = in this process).
+    all; of the others, only results that replaced nothing: a key and counts, never a text).
+    ``fallback_cache_dirs``: other scrub caches of the same key, read (never written) for
+    what this one lacks; their results are the same function of (policy, POLICY_VERSION, text),
+    and what they answer is copied into this cache. ``workers``: processes to scrub with (1 = in
+    this process).
     """
 
     def __init__(
@@ -442,12 +451,15 @@ class Scrubber:
         max_chars: int = DEFAULT_MAX_CHARS,
         start_method: str | None = None,
         cached_policies: Collection[str] | None = None,
+        fallback_cache_dirs: Sequence[Path] = (),
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self._key = key
         self._pseudonymizer = Pseudonymizer(key)
         self.cache = ScrubCache(cache_dir, key) if cache_dir is not None else None
+        # A fallback that does not exist yet has nothing to answer: it is not created.
+        self.fallback_caches = [ScrubCache(d, key) for d in fallback_cache_dirs if (d / CACHE_FILE).exists()]
         self.cached_policies = None if cached_policies is None else frozenset(cached_policies)
         self.workers = workers
         self.batch_size = batch_size
@@ -459,9 +471,9 @@ class Scrubber:
     @classmethod
     def for_home(cls, paths: FlywheelPaths, **options: Any) -> Scrubber:
         """The lake's scrubber: the home's pseudonym key, its cache under ``paths.cache / "scrub"``,
-        keeping natural-language results only (LAKE_CACHED_POLICIES)."""
+        keeping the outputs of natural-language texts only (LAKE_CACHED_POLICIES)."""
         options.setdefault("cached_policies", LAKE_CACHED_POLICIES)
-        return cls(pseudonym_key(paths), cache_dir=paths.cache / "scrub", **options)
+        return cls(pseudonym_key(paths), cache_dir=lake_cache_dir(paths), **options)
 
     # lifecycle
 
@@ -475,8 +487,9 @@ class Scrubber:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        if self.cache is not None:
-            self.cache.close()
+        for cache in [self.cache, *self.fallback_caches]:
+            if cache is not None:
+                cache.close()
 
     def warm_up(self, policies: Sequence[Policy | str] = tuple(POLICIES)) -> None:
         """Load the models now (here, or in every worker) instead of on the first batch."""
@@ -519,12 +532,16 @@ class Scrubber:
             else:
                 positions.setdefault(text, []).append(i)
         unique = list(positions)
-        cache = self.cache if self.cached_policies is None or policy.name in self.cached_policies else None
+        cache = self.cache
         known = cache.get_many(policy, unique) if cache is not None else {}
         missing = [t for t in unique if t not in known]
+        for fallback in self.fallback_caches:
+            answered = fallback.get_many(policy, missing) if missing else {}
+            self._keep(policy, answered)
+            known.update(answered)
+            missing = [t for t in missing if t not in answered]
         computed = dict(zip(missing, self._compute(missing, policy), strict=True))
-        if cache is not None and computed:
-            cache.put_many(policy, computed.items())
+        self._keep(policy, computed)
         for text, indices in positions.items():
             result = known.get(text) or computed[text]
             for i in indices:
@@ -560,6 +577,16 @@ class Scrubber:
         return self.cache.forget(get_policy(policy), texts) if self.cache is not None else 0
 
     # internals
+
+    def _keep(self, policy: Policy, results: Mapping[str, ScrubResult]) -> None:
+        """Write results to the persistent cache: all of them for ``cached_policies``, else only
+        those that replaced nothing (stored as a key and counts)."""
+        if self.cache is None or not results:
+            return
+        if self.cached_policies is None or policy.name in self.cached_policies:
+            self.cache.put_many(policy, results.items())
+        else:
+            self.cache.put_many(policy, [(text, r) for text, r in results.items() if r.text == text])
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
         return [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]

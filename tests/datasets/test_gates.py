@@ -156,8 +156,8 @@ def test_splits_gate_catches_a_conversation_in_two_splits(published, tmp_path: P
 
 def test_message_pieces_split_prose_from_the_patch() -> None:
     content = "Done.\n\n```diff\n+a line\n```"
-    assert gates.message_pieces("assistant", content) == [("prose", "Done."), ("code", "+a line")]
-    assert gates.message_pieces("assistant", "```diff\n+x\n```") == [("code", "+x")]
+    assert gates.message_pieces("assistant", content) == [("prose", "Done."), ("code", "+a line\n")]
+    assert gates.message_pieces("assistant", "```diff\n+x\n```") == [("code", "+x\n")]
     assert gates.message_pieces("user", content) == [("prose", content)]
 
 
@@ -172,6 +172,29 @@ def test_the_privacy_stage_scanner_finds_what_scrubbing_missed(tmp_path: Path) -
     assert found[1] == {}
     assert found[2] == {"SECRET_GITHUB_TOKEN": 1}
     assert scanner.policy_version == gates.scrubbing_policy_version()
+
+
+def test_the_rescan_takes_what_the_lakes_scrubber_already_read_from_its_cache(tmp_path: Path) -> None:
+    """Texts the privacy stage read with the same policy are not read again; a raw text with
+    personal data that reached a version is answered with its findings, so the gate still fails."""
+    from pipelines.privacy.scrubber import LAKE_CACHED_POLICIES, Scrubber
+
+    key = TEST_KEY.encode()
+    raw = ["make a todo app with a dark theme", "write to jane.doe@example.com about the launch"]
+    with Scrubber(key, cache_dir=tmp_path / "lake", cached_policies=LAKE_CACHED_POLICIES) as lake:
+        scrubbed = [r.text for r in lake.scrub(raw, "natural_language")]
+    assert scrubbed[0] == raw[0] and "jane.doe" not in scrubbed[1]
+    scanner = gates.PrivacyScanner(key, mode="full", cache_dir=tmp_path / "rescan",
+                                   fallback_cache_dirs=[tmp_path / "lake"])
+    try:
+        found = scanner.findings([*scrubbed, raw[1]], "prose")
+        stats = scanner._scrubber.stats
+    finally:
+        scanner.close()
+    assert found == [{}, {}, {"EMAIL_ADDRESS": 1}]
+    # the untouched prompt and the leaked raw text came from the lake's cache; the scrubbed
+    # output (never an input of the lake) was read
+    assert (stats.cache_hits, stats.scrubbed) == (2, 1)
 
 
 def _upstream_defs(check_passes: bool | None) -> dg.Definitions:

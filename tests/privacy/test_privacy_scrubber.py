@@ -148,18 +148,61 @@ def test_cache_hits_misses_and_duplicates(tmp_path: Path) -> None:
     assert cold == warm
 
 
-def test_the_lakes_scrubber_keeps_no_code_results(tmp_path: Path) -> None:
-    """Code texts are near unique in the lake: writing their results costs more than it saves."""
+def test_the_lakes_scrubber_keeps_no_code_outputs(tmp_path: Path) -> None:
+    """Code texts are near unique in the lake: only those that replaced nothing are kept, with
+    no text (the training sets' re-scan finds them there)."""
     texts = ["token = 'x'  # ana@x.io", "def f():\n    return 1"]
     with Scrubber(KEY, cache_dir=tmp_path, cached_policies=LAKE_CACHED_POLICIES) as first:
         cold = first.scrub(texts, "code")
-        first.scrub(["fix the navbar"], "natural_language")
+        first.scrub(["fix the navbar", "mail ana@x.io"], "natural_language")
+    assert cold[0].text != texts[0] and cold[1].text == texts[1]
     with Scrubber(KEY, cache_dir=tmp_path, cached_policies=LAKE_CACHED_POLICIES) as second:
         assert second.scrub(texts, "code") == cold
-        assert (second.stats.cache_hits, second.stats.scrubbed) == (0, 2)
-        second.scrub(["fix the navbar"], "natural_language")
-        assert second.stats.cache_hits == 1
-    assert ScrubCache(tmp_path, KEY).get_many(CODE, texts) == {}
+        assert (second.stats.cache_hits, second.stats.scrubbed) == (1, 1)
+        second.scrub(["fix the navbar", "mail ana@x.io"], "natural_language")
+        assert second.stats.cache_hits == 3
+    assert ScrubCache(tmp_path, KEY).get_many(CODE, texts) == {texts[1]: cold[1]}
+    db = sqlite3.connect(tmp_path / CACHE_FILE)
+    assert db.execute("SELECT count(*) FROM scrubbed").fetchone() == (1,)  # the e-mail's prose
+    db.close()
+
+
+def test_unchanged_results_are_kept_without_their_text(tmp_path: Path) -> None:
+    """An output equal to its input is stored as a key and counts: code changes are kilobytes."""
+    texts = ["fix the navbar\n" * 50, "mail ana@x.io"]
+    with Scrubber(KEY, cache_dir=tmp_path) as first:
+        cold = first.scrub(texts, "code")
+    assert cold[0].text == texts[0] and cold[1].text != texts[1]
+    db = sqlite3.connect(tmp_path / CACHE_FILE)
+    assert db.execute("SELECT count(*) FROM unchanged").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM scrubbed").fetchone() == (1,)
+    db.close()
+    assert b"fix the navbar" not in (tmp_path / CACHE_FILE).read_bytes()
+    with Scrubber(KEY, cache_dir=tmp_path) as second:
+        assert second.scrub(texts, "code") == cold
+        assert (second.stats.cache_hits, second.stats.scrubbed) == (2, 0)
+        assert len(second.cache) == 2
+        assert second.forget([texts[0]], "code") == 1 and len(second.cache) == 1
+        assert second.cache.prune(keep_version="another version") == 1 and len(second.cache) == 0
+
+
+def test_a_fallback_cache_answers_what_this_one_lacks_and_is_never_written(tmp_path: Path) -> None:
+    lake, own, absent = tmp_path / "lake", tmp_path / "own", tmp_path / "absent"
+    texts = ["fix the navbar", "write to ana.lopez@gmail.com"]
+    with Scrubber(KEY, cache_dir=lake) as lake_scrubber:
+        expected = lake_scrubber.scrub(texts, "natural_language")
+    lake_rows = len(ScrubCache(lake, KEY))
+    with Scrubber(KEY, cache_dir=own, fallback_cache_dirs=[absent, lake]) as rescan:
+        assert rescan.scrub([*texts, "make a todo app"], "natural_language")[:2] == expected
+        assert (rescan.stats.cache_hits, rescan.stats.scrubbed) == (2, 1)
+        # what the fallback answered is this cache's own now
+        assert rescan.cache is not None and len(rescan.cache) == 3
+        assert rescan.scrub(texts, "code") and rescan.stats.scrubbed == 3  # the policy is in the key
+    assert len(ScrubCache(lake, KEY)) == lake_rows
+    assert not absent.exists()
+    with Scrubber(KEY, fallback_cache_dirs=[lake]) as uncached:
+        assert uncached.scrub(texts, "natural_language") == expected
+        assert uncached.stats.scrubbed == 0
 
 
 def test_cache_holds_no_raw_text_and_keys_need_the_key(tmp_path: Path) -> None:
