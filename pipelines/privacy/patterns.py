@@ -54,6 +54,9 @@ class Rule:
     # screening off).
     anchor: str | None = None
     anchor_reach: int = 0
+    # Where matches can start, when no fixed reach from an anchor says it (a key name, then any
+    # whitespace, then "="): every such position of a text, in order; more is allowed, never less.
+    starts: Callable[[str], list[int]] | None = None
     # A regex every match of this rule contains: when a recognizer is split (lines.py), a part
     # whose rules all have one is screened by those alone rather than by the recognizer's trigger.
     trigger: str | None = None
@@ -118,8 +121,11 @@ class RuleRecognizer(PatternRecognizer):
         entity = self.supported_entities[0]
         results = []
         for rule, compiled in self._compiled:
-            anchored = rule.anchor is not None and self.screen
-            starts = _anchored_starts(rule, self._anchors[rule.anchor], text) if anchored else None
+            starts = None
+            if self.screen and rule.starts is not None:
+                starts = rule.starts(text)
+            elif self.screen and rule.anchor is not None:
+                starts = _anchored_starts(rule, self._anchors[rule.anchor], text)
             scan = _scan_numbers if rule.refine else _scan
             for start, end in scan(rule, compiled, text, starts):
                 results.append(make_result(entity, start, end, rule.score, self, rule.name))

@@ -454,6 +454,7 @@ def legacy_provider_recognizers() -> list[RuleRecognizer]:
 # Names under which people store credentials (matched from the keyword on). ``key`` alone is too common ("monkey", "keyA") and
 # is left to the high-entropy rule.
 _PASSWORD_KEY = r"(?i:pass(?:word|wd|phrase|code)?|pwd|pw)[\w.-]{0,40}"
+_PASSWORD_WORD = r"(?i:pass|pw)"
 # Only the keyword and what follows it are matched: the start of the name does not matter, and
 # leaving it out keeps the regex linear on long runs of word characters.
 _TOKEN_KEY = (
@@ -469,6 +470,7 @@ _BARE = r"(?P<value>[^\s\"'`,;)\]}]{1,200})"
 
 
 def password_assignment_recognizer() -> RuleRecognizer:
+    # Every match starts with its keyword: each rule is tried only where one begins.
     return _recognizer(
         "SECRET_PASSWORD",
         r"(?i:pas|pw|pin|authorization)",
@@ -477,10 +479,12 @@ def password_assignment_recognizer() -> RuleRecognizer:
             _PASSWORD_KEY + _ASSIGN + _QUOTED,
             0.8,
             validate=is_password_value,
+            anchor=_PASSWORD_WORD,
         ),
         Rule(
-            "password_assignment", _PASSWORD_KEY + _ASSIGN + _BARE, 0.8, validate=is_password_value
-        ),
+            "password_assignment", _PASSWORD_KEY + _ASSIGN + _BARE, 0.8, validate=is_password_value,
+            anchor=_PASSWORD_WORD,
+        ),  # fmt: skip
         Rule(
             "password_in_prose",
             r"(?i:\b(?:password|passcode|passphrase|pwd|pin)\s+(?:is|was|=|:)\s+)[\"'“]?"
@@ -489,11 +493,13 @@ def password_assignment_recognizer() -> RuleRecognizer:
             r"(?P<value>[^\s\"'”]{4,64})",
             0.8,
             validate=is_pin_value,
+            anchor=r"(?i:pass|pwd|pin)",
         ),
         Rule(
             "basic_auth_header",
             r"(?i:authorization)\s*:\s*(?i:basic)\s+(?P<value>[A-Za-z0-9+/]{8,}={0,2})",
             1.0,
+            anchor=r"(?i:authorization)",
         ),
     )
 
@@ -532,6 +538,37 @@ def _names_a_secret(match: re.Match[str]) -> bool:
     return _NOT_SECRET_NAME.search(match.group("key")) is None
 
 
+# An assignment operator with a long enough value after it: where a high-entropy match has its
+# operator. Searched from each hit + 1, so that overlapping hits are all found.
+_OPERATOR_BEFORE_VALUE = re.compile(r"(?:=|:=|=>|:)\s*[\"'`]?[A-Za-z0-9+/=_-]{20}")
+_KEY_CHARS = frozenset("_.-")
+_KEY_MAX = 61
+
+
+def assignment_key_starts(text: str) -> list[int]:
+    """Where a high-entropy assignment can start: for each operator followed by a long value,
+    the start of the name before it (back over whitespace and one quote). The regex's key is a
+    whole run of ``[\w.-]`` (nothing of it may precede its start, and a quote, a space or the
+    operator ends it), so each operator has at most one; the regex itself decides the rest."""
+    starts: set[int] = set()
+    found = _OPERATOR_BEFORE_VALUE.search(text)
+    while found is not None:
+        position = found.start()
+        while position > 0 and text[position - 1].isspace():
+            position -= 1
+        if position > 0 and text[position - 1] in "\"'":
+            position -= 1
+        end = position
+        while position > 0 and end - position <= _KEY_MAX and (
+            text[position - 1].isalnum() or text[position - 1] in _KEY_CHARS
+        ):
+            position -= 1
+        if 0 < end - position <= _KEY_MAX:
+            starts.add(position)
+        found = _OPERATOR_BEFORE_VALUE.search(text, found.start() + 1)
+    return sorted(starts)
+
+
 def high_entropy_assignment_recognizer() -> RuleRecognizer:
     return _recognizer(
         "SECRET_HIGH_ENTROPY",
@@ -543,6 +580,7 @@ def high_entropy_assignment_recognizer() -> RuleRecognizer:
             0.7,
             validate=is_high_entropy_value,
             validate_match=_names_a_secret,
+            starts=assignment_key_starts,
         ),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import settings
+from pipelines.privacy.patterns import RuleRecognizer
 from pipelines.privacy.scrubber import Scrubber
 
 SHARED_DATA = settings.PROJECT_ROOT.parent / "shared" / "data"
@@ -52,3 +54,14 @@ def prompts() -> list[str]:
     with (PROMPTS / "awesome_chatgpt_prompts_for_devs.csv").open(newline="") as handle:
         texts += [row["prompt"] for row in csv.DictReader(handle)]
     return texts
+
+
+def findings_of(recognizer: RuleRecognizer, text: str) -> list[tuple[int, int, float]]:
+    return [(r.start, r.end, r.score) for r in recognizer.analyze(text, [])]
+
+
+def tried_everywhere(recognizer: RuleRecognizer) -> RuleRecognizer:
+    """The recognizer with its rules tried at every position (no anchors, no start finders)."""
+    return recognizer.with_rules(
+        [dataclasses.replace(r, anchor=None, anchor_reach=0, starts=None) for r in recognizer.rules]
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -19,6 +17,7 @@ from pipelines.privacy.pii import (
 )
 from pipelines.privacy.scrubber import Scrubber
 
+from .conftest import findings_of, tried_everywhere
 from .fakes import covered
 
 pytestmark = pytest.mark.xdist_group("privacy")
@@ -229,10 +228,6 @@ _NUMBER_TEXT = st.lists(
 ).map("".join)
 
 
-def _findings(recognizer: RuleRecognizer, text: str) -> list[tuple[int, int, float]]:
-    return [(r.start, r.end, r.score) for r in recognizer.analyze(text, [])]
-
-
 @pytest.mark.parametrize(
     "recognizer",
     [phone_pattern_recognizer(strict=True), phone_pattern_recognizer(strict=False), ssn_cue_recognizer()],
@@ -249,7 +244,4 @@ def test_anchored_rules_find_what_every_position_finds(recognizer: RuleRecognize
     """Digit runs, separators, brackets and cue words in every arrangement: the anchored scan
     (screening on) gives exactly the findings of the regex tried at every position."""
     assert any(rule.anchor for rule in recognizer.rules)
-    unanchored = recognizer.with_rules(
-        [dataclasses.replace(rule, anchor=None, anchor_reach=0) for rule in recognizer.rules]
-    )
-    assert _findings(recognizer, text) == _findings(unanchored, text)
+    assert findings_of(recognizer, text) == findings_of(tried_everywhere(recognizer), text)

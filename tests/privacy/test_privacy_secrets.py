@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import HealthCheck, example, given, settings
 
 from pipelines.privacy.evaluate import evaluate_secrets
+from pipelines.privacy.patterns import RuleRecognizer
 from pipelines.privacy.scrubber import Scrubber
-from pipelines.privacy.secrets import SECRET_ENTITIES, is_placeholder, secret_recognizers
+from pipelines.privacy.secrets import (
+    SECRET_ENTITIES,
+    high_entropy_assignment_recognizer,
+    is_placeholder,
+    password_assignment_recognizer,
+    secret_recognizers,
+)
 
-from .conftest import SECRET_CASES, SECRETS_RAW, shared
+from .conftest import SECRET_CASES, SECRETS_RAW, findings_of, shared, tried_everywhere
 from .fakes import b64, covered, hexlower, jwt, pem, rand, upper
 
 pytestmark = pytest.mark.xdist_group("privacy")
@@ -339,3 +348,54 @@ def test_screening_never_changes_a_result(scrubber: Scrubber, prompts: list[str]
 def test_recognizers_are_fresh_instances() -> None:
     first, second = secret_recognizers(), secret_recognizers()
     assert all(a is not b for a, b in zip(first, second, strict=True))
+
+
+# --- where assignments can start: trying a rule only there finds the same matches -------------
+
+_VALUE = "Zx9Qw8Er7Ty6Ui5Op4As3Df"  # mixed case and digits, high entropy: a finding when named well
+# Names, quotes, whitespace (line breaks and a no-break space too), operators and values in any
+# order; long names around the 61-character limit of a high-entropy key.
+_ASSIGNMENT_TEXT = st.lists(
+    st.sampled_from([
+        "password", "PASSWD", "pwd", "pw", "pin", "passphrase", "Authorization", "basic ", "api_key",
+        "db.secret-x", "_k", "9k", "x" * 60, "'", '"', "`", " ", "  ", "\n", "\t", "\u00a0", "=", ":",
+        ":=", "=>", "+=", " is ", " was ", "\u017f", "\u00e9", ",", ";", ")", _VALUE, _VALUE[:19],
+        "c3VwZXJzZWNyZXQ6cGFzc3dvcmQ=",
+    ])
+    | st.text(alphabet="aZ09_.-/+= :'\"\n", max_size=6),
+    max_size=20,
+).map("".join)
+
+
+@pytest.mark.parametrize(
+    "recognizer", [password_assignment_recognizer(), high_entropy_assignment_recognizer()],
+    ids=["password", "high-entropy"],
+)  # fmt: skip
+@given(text=_ASSIGNMENT_TEXT)
+@example(text="k" * 61 + " = " + _VALUE)  # the longest key
+@example(text="k" * 62 + "=" + _VALUE)  # one too long: no key starts inside a name
+@example(text="api_key\n\n   :=\n 'Zx9Qw8Er7Ty6Ui5Op4As3Df'")  # whitespace and lines on both sides
+@example(text="token' => " + _VALUE + "; x: " + _VALUE)
+@example(text="my password is hunter2! Authorization: Basic dXNlcjpwYXNzd29yZA==")
+@example(text="pw: 'Tr0ub4dor&3', PASSPHRASE='Tr0ub4dor&3'")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_rules_tried_where_matches_can_start_find_what_every_position_finds(
+    recognizer: RuleRecognizer, text: str
+) -> None:
+    assert any(rule.anchor or rule.starts for rule in recognizer.rules)
+    assert findings_of(recognizer, text) == findings_of(tried_everywhere(recognizer), text)
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text", "found"),
+    [
+        (high_entropy_assignment_recognizer(), "k" * 61 + " = " + _VALUE, 1),
+        (high_entropy_assignment_recognizer(), "k" * 62 + " = " + _VALUE, 0),
+        (high_entropy_assignment_recognizer(), "api_key\n\n   :=\n '" + _VALUE + "'", 1),
+        (password_assignment_recognizer(), "DB_PASSWORD = 'Tr0ub4dor&3'\nmy pin is 4821", 2),
+        (password_assignment_recognizer(), "pw: 'Tr0ub4dor&3', PASSPHRASE='Tr0ub4dor&3'", 2),
+    ],
+)
+def test_the_start_finding_examples_do_find_something(recognizer: RuleRecognizer, text: str, found: int) -> None:
+    """The property above compares two scans; these show that its examples reach real findings."""
+    assert len(findings_of(recognizer, text)) == found == len(findings_of(tried_everywhere(recognizer), text))
