@@ -29,15 +29,9 @@ from typing import Any
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-try:  # Python 3.11+
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
-
 from pipelines.privacy.names import NameRecognizer
 from pipelines.privacy.patterns import RuleRecognizer
+from pipelines.privacy.regex_syntax import sre_constants, sre_parse
 
 NEWLINE = ord("\n")
 # Lines longer than this are scanned but not remembered (minified bundles, data URIs).

