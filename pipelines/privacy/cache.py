@@ -55,23 +55,34 @@ TABLES = ("scrubbed", "unchanged")
 class ScrubCache:
     """Scrub results by keyed hash of their input, in ``directory / scrub-cache.sqlite``."""
 
-    def __init__(self, directory: Path, key: bytes, policy_version: str = POLICY_VERSION) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+    def __init__(self, directory: Path, key: bytes, policy_version: str = POLICY_VERSION,
+                 read_only: bool = False) -> None:  # fmt: skip
+        """``read_only``: open an existing file without ever writing to it (not even its schema:
+        another process may be writing it; a file from before the ``unchanged`` table is read
+        as it is)."""
         self.path = directory / CACHE_FILE
         self.policy_version = policy_version
         self._mac = hmac.new(derive_key(key, "scrub-cache/v1"), digestmod=hashlib.sha256)
         # The connection is used by the process that opened it only (workers never see it).
+        if read_only:
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+            present = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            self._tables = tuple(t for t in TABLES if t in present)
+            return
+        directory.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._tables = TABLES
 
     def close(self) -> None:
         self._db.close()
 
-    def key_for(self, policy: Policy, text: str) -> bytes:
+    def key_for(self, policy: Policy, text: str, policy_version: str | None = None) -> bytes:
         mac = self._mac.copy()
-        mac.update(f"{policy.name}\0{self.policy_version}\0".encode())
+        mac.update(f"{policy.name}\0{policy_version or self.policy_version}\0".encode())
         mac.update(text.encode("utf-8", "surrogatepass"))
         return mac.digest()[:KEY_BYTES]
 
@@ -82,18 +93,15 @@ class ScrubCache:
         found: dict[str, ScrubResult] = {}
         for i in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[i : i + _LOOKUP_CHUNK]
-            rows = self._db.execute(
-                f"SELECT key, text, findings FROM scrubbed WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-            for key, scrubbed, findings in rows:
-                found[by_key[key]] = ScrubResult(scrubbed, json.loads(findings))
-            rows = self._db.execute(
-                f"SELECT key, findings FROM unchanged WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-            for key, findings in rows:
-                found[by_key[key]] = ScrubResult(by_key[key], json.loads(findings))
+            marks = ",".join("?" * len(chunk))
+            if "scrubbed" in self._tables:
+                rows = self._db.execute(f"SELECT key, text, findings FROM scrubbed WHERE key IN ({marks})", chunk)
+                for key, scrubbed, findings in rows.fetchall():
+                    found[by_key[key]] = ScrubResult(scrubbed, json.loads(findings))
+            if "unchanged" in self._tables:
+                rows = self._db.execute(f"SELECT key, findings FROM unchanged WHERE key IN ({marks})", chunk)
+                for key, findings in rows.fetchall():
+                    found[by_key[key]] = ScrubResult(by_key[key], json.loads(findings))
         return found
 
     def put_many(self, policy: Policy, items: Iterable[tuple[str, ScrubResult]]) -> int:
@@ -116,11 +124,17 @@ class ScrubCache:
         return len(changed) + len(unchanged)
 
     def forget(self, policy: Policy, texts: Iterable[str]) -> int:
-        """Delete the entries of these raw texts (e.g. a user's data after a deletion request)."""
-        keys = [(self.key_for(policy, t),) for t in texts]
+        """Delete the entries of these raw texts (e.g. a user's data after a deletion request),
+        whichever policy version wrote them: an ``unchanged`` row holds no text to find it by."""
+        texts = list(texts)
+        versions = {self.policy_version} | {
+            version for table in self._tables
+            for (version,) in self._db.execute(f"SELECT DISTINCT policy_version FROM {table}")
+        }  # fmt: skip
+        keys = [(self.key_for(policy, t, version),) for version in sorted(versions) for t in texts]
         with self._transaction():
             before = self._db.total_changes
-            for table in TABLES:
+            for table in self._tables:
                 self._db.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
             return self._db.total_changes - before
 
@@ -130,7 +144,7 @@ class ScrubCache:
         keep = keep_version or self.policy_version
         deleted = 0
         with self._transaction():
-            for table in TABLES:
+            for table in self._tables:
                 deleted += self._db.execute(
                     f"DELETE FROM {table} WHERE policy_version != ?", (keep,)
                 ).rowcount
@@ -143,11 +157,11 @@ class ScrubCache:
 
     def clear(self) -> None:
         with self._transaction():
-            for table in TABLES:
+            for table in self._tables:
                 self._db.execute(f"DELETE FROM {table}")
 
     def __len__(self) -> int:
-        return sum(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES)
+        return sum(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in self._tables)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

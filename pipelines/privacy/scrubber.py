@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import re
 import resource
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -169,6 +170,11 @@ def _is_product_name(finding: Finding, text: str) -> bool:
     return not words or words[0] in NOT_PERSONS
 
 
+class NerFailed(RuntimeError):
+    """spaCy could not read a piece of the text even on its own: the text is quarantined rather
+    than scrubbed with patterns only (which a cache would then remember as its result)."""
+
+
 class Detector:
     """Finds the spans of one policy in batches of cleaned texts (one per policy and process).
 
@@ -183,6 +189,8 @@ class Detector:
         self.ner = ner_recognizer(self.analyzer)
         self.entities = list(policy.entities)
         self._empty = NlpArtifacts([], None, [], [], None, LANGUAGE)  # type: ignore[arg-type]
+        # What _pipe yields for a piece spaCy fails on; told apart from _empty by identity.
+        self._ner_failed = NlpArtifacts([], None, [], [], None, LANGUAGE)  # type: ignore[arg-type]
         # Without NER, patterns run line by line where that gives the same findings (lines.py).
         self.lines = (
             None
@@ -229,6 +237,8 @@ class Detector:
         pieces: list[tuple[int, str, NlpArtifacts]],
         pattern_windows: list[tuple[int, int]] | None = None,
     ) -> list[Finding]:
+        if any(artifacts is self._ner_failed for _, _, artifacts in pieces):
+            raise NerFailed("spaCy could not read a piece of this text")
         whole_text_read = len(pieces) == 1 and pieces[0][0] == 0 and len(pieces[0][1]) == len(text)
         if self.lines is not None and pattern_windows is None:
             return self._finish(text, _to_findings(self.lines.analyze(text)))
@@ -292,8 +302,8 @@ class Detector:
             for piece in pieces:
                 try:
                     yield engine.process_text(piece, LANGUAGE)
-                except Exception:  # noqa: BLE001 - that piece gets no NER; patterns still run
-                    yield self._empty
+                except Exception:  # noqa: BLE001 - that piece's text is quarantined (NerFailed)
+                    yield self._ner_failed
 
     def detect_raw(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings per text, raising on error (for evaluation and tests)."""
@@ -423,6 +433,20 @@ class ScrubStats:
     findings: dict[str, int] = field(default_factory=dict)
 
 
+def _open_fallbacks(directories: Sequence[Path], key: bytes) -> list[ScrubCache]:
+    """The caches of ``directories`` that exist and open, read-only. One that is missing or cannot
+    be opened answers nothing: its texts are scrubbed instead."""
+    opened = []
+    for directory in directories:
+        if not (directory / CACHE_FILE).exists():
+            continue
+        try:
+            opened.append(ScrubCache(directory, key, read_only=True))
+        except sqlite3.Error as error:
+            log.warning("scrub cache %s not read (%s); its texts are scrubbed again", directory, error)
+    return opened
+
+
 def lake_cache_dir(paths: FlywheelPaths) -> Path:
     """Where the lake's scrubber keeps its persistent cache."""
     return paths.cache / "scrub"
@@ -458,8 +482,7 @@ class Scrubber:
         self._key = key
         self._pseudonymizer = Pseudonymizer(key)
         self.cache = ScrubCache(cache_dir, key) if cache_dir is not None else None
-        # A fallback that does not exist yet has nothing to answer: it is not created.
-        self.fallback_caches = [ScrubCache(d, key) for d in fallback_cache_dirs if (d / CACHE_FILE).exists()]
+        self.fallback_caches = _open_fallbacks(fallback_cache_dirs, key)
         self.cached_policies = None if cached_policies is None else frozenset(cached_policies)
         self.workers = workers
         self.batch_size = batch_size

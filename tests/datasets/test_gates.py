@@ -197,6 +197,26 @@ def test_the_rescan_takes_what_the_lakes_scrubber_already_read_from_its_cache(tm
     assert (stats.cache_hits, stats.scrubbed) == (2, 1)
 
 
+def test_a_patch_in_an_answer_is_the_lakes_text_and_known_there(tmp_path: Path) -> None:
+    """The lake keeps, of code, the results that replaced nothing; an answer's patch, read with
+    the line break that ends it, is that text."""
+    from pipelines.datasets.text import render_answer
+    from pipelines.privacy.scrubber import LAKE_CACHED_POLICIES, Scrubber
+
+    key = TEST_KEY.encode()
+    patch = "--- a/src/App.tsx\n+++ b/src/App.tsx\n@@ -1 +1 @@\n-<h1>Hi</h1>\n+<h1>Hello</h1>\n"
+    with Scrubber(key, cache_dir=tmp_path / "lake", cached_policies=LAKE_CACHED_POLICIES) as lake:
+        assert lake.scrub([patch], "code")[0].text == patch
+    (piece,) = [t for kind, t in gates.message_pieces("assistant", render_answer(None, patch)) if kind == "code"]
+    assert piece == patch
+    scanner = gates.PrivacyScanner(key, cache_dir=None, fallback_cache_dirs=[tmp_path / "lake"])
+    try:
+        assert scanner.findings([piece], "code") == [{}]
+        assert scanner._scrubber.stats.cache_hits == 1
+    finally:
+        scanner.close()
+
+
 def _upstream_defs(check_passes: bool | None) -> dg.Definitions:
     @dg.asset(name="fct_generations", check_specs=[dg.AssetCheckSpec("ge_suite", asset="fct_generations", blocking=True)])
     def fct_generations() -> dg.MaterializeResult:

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.privacy import scrubber as scrubber_module
 from pipelines.privacy.cache import CACHE_FILE, ScrubCache
+from pipelines.privacy.engine import get_analyzer
 from pipelines.privacy.pii import OfflineEmailRecognizer, offline_tld_extractor
 from pipelines.privacy.policies import (
     CODE,
@@ -131,6 +132,34 @@ def test_a_failing_recognizer_quarantines_only_its_text(
     assert bad.text is None and bad.quarantine_reason == "scrubbing failed (RuntimeError)"
 
 
+def test_a_text_spacy_cannot_read_is_quarantined_not_scrubbed_with_patterns_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patterns alone would miss the names only NER finds, and a cache would keep that result."""
+    ner = get_analyzer(NATURAL_LANGUAGE).nlp_engine
+    process_text = ner.process_text
+
+    def fail_on_poison(texts: list[str], *args: object, **kwargs: object) -> object:
+        if any("poison" in t for t in texts):
+            raise RuntimeError("spaCy broke")
+        return original_batch(texts, *args, **kwargs)
+
+    def fail_alone(text: str, *args: object, **kwargs: object) -> object:
+        if "poison" in text:
+            raise RuntimeError("spaCy broke")
+        return process_text(text, *args, **kwargs)
+
+    original_batch = ner.process_batch
+    monkeypatch.setattr(ner, "process_batch", fail_on_poison)
+    monkeypatch.setattr(ner, "process_text", fail_alone)
+    with Scrubber(KEY, cache_dir=tmp_path) as s:
+        ok, bad = s.scrub(["Morishita began writing as a teenager.", "Morishita ate the poison pill."],
+                          "natural_language")  # fmt: skip
+        assert ok.findings == {"PERSON": 1}
+        assert bad.text is None and bad.quarantine_reason == "scrubbing failed (NerFailed)"
+        assert len(s.cache) == 1  # the quarantined text is not remembered
+
+
 # --- cache -------------------------------------------------------------------------------------
 
 
@@ -203,6 +232,40 @@ def test_a_fallback_cache_answers_what_this_one_lacks_and_is_never_written(tmp_p
     with Scrubber(KEY, fallback_cache_dirs=[lake]) as uncached:
         assert uncached.scrub(texts, "natural_language") == expected
         assert uncached.stats.scrubbed == 0
+
+
+def test_a_fallback_is_only_read_even_one_from_before_the_unchanged_table(tmp_path: Path) -> None:
+    """The fallback may be another process's live cache: opening it writes nothing, not even a
+    table it lacks."""
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    db = sqlite3.connect(lake / CACHE_FILE)
+    db.execute("CREATE TABLE scrubbed (key BLOB PRIMARY KEY, policy_version TEXT NOT NULL, text TEXT NOT NULL, "
+               "findings TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID")  # fmt: skip
+    keys = ScrubCache(tmp_path / "keys", KEY)  # a key depends on the key and the text, not the file
+    db.execute("INSERT INTO scrubbed VALUES (?, ?, ?, ?, 0)",
+               (keys.key_for(NATURAL_LANGUAGE, "fix the navbar"), POLICY_VERSION, "fix the navbar", "{}"))  # fmt: skip
+    keys.close()
+    db.commit()
+    db.close()
+    before = (lake / CACHE_FILE).read_bytes()
+    with Scrubber(KEY, cache_dir=tmp_path / "own", fallback_cache_dirs=[lake]) as rescan:
+        assert rescan.scrub(["fix the navbar"], "natural_language")[0].text == "fix the navbar"
+        assert rescan.stats.cache_hits == 1
+    assert (lake / CACHE_FILE).read_bytes() == before
+    assert sorted(p.name for p in lake.iterdir()) == [CACHE_FILE]
+
+
+def test_forget_reaches_rows_an_older_policy_version_left(tmp_path: Path) -> None:
+    text = "def f():\n    return 1\n"
+    old = ScrubCache(tmp_path, KEY, policy_version="0.old")
+    old.put_many(CODE, [(text, ScrubResult(text, {}))])
+    old.put_many(CODE, [("x = 'ana@x.io'", ScrubResult("x = '<EMAIL_ADDRESS_000000>'", {"EMAIL_ADDRESS": 1}))])
+    old.close()
+    current = ScrubCache(tmp_path, KEY)
+    assert current.get_many(CODE, [text]) == {}  # another version: not an answer
+    assert current.forget(CODE, [text, "x = 'ana@x.io'"]) == 2 and len(current) == 0
+    current.close()
 
 
 def test_cache_holds_no_raw_text_and_keys_need_the_key(tmp_path: Path) -> None:
