@@ -12,8 +12,8 @@ again (up to MAX_SCRUB_ROUNDS) until nothing new is found, so scrubbed output re
 Determinism: a text's result depends only on the text, the policy, POLICY_VERSION and the key.
 Batches are cut the same way whatever the worker count, and results come back in input order.
 
-Bad input never raises: a text that is mostly binary, longer than ``max_chars``, or that breaks
-a recognizer comes back with ``text=None`` and a ``quarantine_reason``.
+Bad input never raises: a text that is mostly binary, longer than ``max_chars``, that spaCy
+cannot read, or that breaks a recognizer comes back with ``text=None`` and a ``quarantine_reason``.
 """
 
 from __future__ import annotations
