@@ -311,6 +311,12 @@ def _ratio(last: float, first: float) -> float | None:
     return round(last / first, 2) if first > 0 else None
 
 
+def _asked_for_a_million(interactions: int, days: int) -> bool:
+    """Whether a run of ``interactions`` (whole days of ``interactions // days``) was the goal's
+    million: splitting into days drops fewer than ``days`` of them (999,998 over 31 days)."""
+    return interactions + days > DEFAULT_INTERACTIONS
+
+
 def summarize(result: BenchResult) -> dict[str, Any]:
     """Totals per stage, end-to-end throughput, day N against day 1, and the goals."""
     stages: dict[str, Any] = {}
@@ -361,7 +367,7 @@ def summarize(result: BenchResult) -> dict[str, Any]:
             # the time goal is for a million interactions: a smaller run neither meets nor fails it
             "wall_under_15_min": (
                 result.wall_seconds <= GOAL_SECONDS
-                if complete and interactions >= DEFAULT_INTERACTIONS
+                if complete and _asked_for_a_million(interactions, result.config["days"])
                 else None
             ),
             "peak_under_4_gb": result.peak_mb <= GOAL_PEAK_MB,

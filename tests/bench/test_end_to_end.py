@@ -105,3 +105,16 @@ def test_cli_refuses_an_unknown_stage(tmp_path: Path) -> None:
     )
     assert outcome.exit_code == 2
     assert "nope" in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("interactions", "days", "judged"),
+    [(999_998, 31, True), (1_000_000, 1, True), (999_973, 61, True), (999_969, 31, False), (120, 3, False)],
+)
+def test_the_time_goal_judges_the_million_split_into_whole_days(interactions: int, days: int, judged: bool) -> None:
+    """The default run simulates 32,258 interactions on each of 31 days: 999,998, the goal's million."""
+    result = e2e.BenchResult(config={"interactions": interactions, "days": days, "stages": list(e2e.STAGES)},
+                             machine={}, wall_seconds=3_302.0, peak_mb=3_174.0)  # fmt: skip
+    assert (e2e.summarize(result)["goals"]["wall_under_15_min"] is not None) == judged
+    if judged:
+        assert e2e.summarize(result)["goals"]["wall_under_15_min"] is False
