@@ -555,8 +555,7 @@ class Scrubber:
             else:
                 positions.setdefault(text, []).append(i)
         unique = list(positions)
-        cache = self.cache
-        known = cache.get_many(policy, unique) if cache is not None else {}
+        known = self.cache.get_many(policy, unique) if self.cache is not None else {}
         missing = [t for t in unique if t not in known]
         for fallback in self.fallback_caches:
             answered = fallback.get_many(policy, missing) if missing else {}

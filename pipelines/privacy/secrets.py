@@ -548,7 +548,7 @@ _KEY_MAX = 61
 def assignment_key_starts(text: str) -> list[int]:
     """Where a high-entropy assignment can start: for each operator followed by a long value,
     the start of the name before it (back over whitespace and one quote). The regex's key is a
-    whole run of ``[\w.-]`` (nothing of it may precede its start, and a quote, a space or the
+    whole run of ``[\\w.-]`` (nothing of it may precede its start, and a quote, a space or the
     operator ends it), so each operator has at most one; the regex itself decides the rest."""
     starts: set[int] = set()
     found = _OPERATOR_BEFORE_VALUE.search(text)

@@ -137,19 +137,18 @@ def test_a_text_spacy_cannot_read_is_quarantined_not_scrubbed_with_patterns_only
 ) -> None:
     """Patterns alone would miss the names only NER finds, and a cache would keep that result."""
     ner = get_analyzer(NATURAL_LANGUAGE).nlp_engine
-    process_text = ner.process_text
+    process_batch, process_text = ner.process_batch, ner.process_text
 
     def fail_on_poison(texts: list[str], *args: object, **kwargs: object) -> object:
         if any("poison" in t for t in texts):
             raise RuntimeError("spaCy broke")
-        return original_batch(texts, *args, **kwargs)
+        return process_batch(texts, *args, **kwargs)
 
     def fail_alone(text: str, *args: object, **kwargs: object) -> object:
         if "poison" in text:
             raise RuntimeError("spaCy broke")
         return process_text(text, *args, **kwargs)
 
-    original_batch = ner.process_batch
     monkeypatch.setattr(ner, "process_batch", fail_on_poison)
     monkeypatch.setattr(ner, "process_text", fail_alone)
     with Scrubber(KEY, cache_dir=tmp_path) as s:
