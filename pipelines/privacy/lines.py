@@ -207,6 +207,10 @@ class LineScanner:
             out.append(_clean_up(results, self._threshold) if results else [])
         return out
 
+    def forget_lines(self) -> None:
+        """Drop every remembered line result (the next texts are read as by a new scanner)."""
+        self._cache.clear()
+
     # internals
 
     def _analyze(self, analyzer: AnalyzerEngine, text: str) -> list[RecognizerResult]:

@@ -18,6 +18,7 @@ cannot read, or that breaks a recognizer comes back with ``text=None`` and a ``q
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -325,6 +326,8 @@ class _Limits:
 
 _DETECTORS: dict[str, Detector] = {}
 _WORKER: dict[str, object] = {}
+# Each Scrubber's number: a process's remembered lines belong to the last one that worked in it.
+_EPOCHS = itertools.count(1)
 
 
 def detector_for(policy: Policy) -> Detector:
@@ -408,7 +411,19 @@ def _init_worker(key: bytes, policy_names: Sequence[str]) -> None:
         detector_for(POLICIES[name])
 
 
-def _worker_scrub(texts: list[str], policy_name: str, limits: _Limits) -> list[ScrubResult]:
+def _enter_epoch(epoch: int) -> None:
+    """Start ``epoch``'s work in this process: when another Scrubber worked here last (the scrub,
+    before its rescan shares the workers), forget every line result it remembered, so that a
+    rescan reads each line itself as a fresh process would."""
+    if _WORKER.get("epoch") != epoch:
+        for detector in _DETECTORS.values():
+            if detector.lines is not None:
+                detector.lines.forget_lines()
+        _WORKER["epoch"] = epoch
+
+
+def _worker_scrub(texts: list[str], policy_name: str, limits: _Limits, epoch: int) -> list[ScrubResult]:
+    _enter_epoch(epoch)
     pseudonymizer = _WORKER["pseudonymizer"]
     return scrub_batch(texts, POLICIES[policy_name], pseudonymizer, limits)  # type: ignore[arg-type]
 
@@ -490,6 +505,9 @@ class Scrubber:
         self.start_method = start_method or _default_start_method()
         self.stats = ScrubStats()
         self._pool: ProcessPoolExecutor | None = None
+        # A rescanner borrows its scrubber's workers (see rescanner) and never shuts them down.
+        self._owns_pool = True
+        self._epoch = next(_EPOCHS)
 
     @classmethod
     def for_home(cls, paths: FlywheelPaths, **options: Any) -> Scrubber:
@@ -506,9 +524,22 @@ class Scrubber:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def rescanner(self) -> Scrubber:
+        """A scrubber for an independent second look at this one's output: no cache of any kind
+        (every text is read, every line of it too), the same key and limits, and this scrubber's
+        worker processes, which would otherwise start again and load their models twice a day."""
+        other = Scrubber(
+            self._key, workers=self.workers, batch_size=self.batch_size,
+            max_chars=self.limits.max_chars, start_method=self.start_method,
+        )  # fmt: skip
+        if self.workers > 1:
+            other._pool, other._owns_pool = self._ensure_pool(list(POLICIES)), False
+        return other
+
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            if self._owns_pool:
+                self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         for cache in [self.cache, *self.fallback_caches]:
             if cache is not None:
@@ -592,6 +623,7 @@ class Scrubber:
         for text in texts:
             clean_text, reason = clean(text, self.limits.max_chars)
             cleaned.append(clean_text if reason is None else "")
+        _enter_epoch(self._epoch)
         return detector_for(get_policy(policy)).detect_raw(cleaned)
 
     def forget(self, texts: Sequence[str], policy: Policy | str) -> int:
@@ -618,6 +650,7 @@ class Scrubber:
             return []
         batches = self._batches(texts)
         if self.workers == 1 or len(batches) == 1:
+            _enter_epoch(self._epoch)
             return [
                 r
                 for batch in batches
@@ -625,14 +658,14 @@ class Scrubber:
             ]
         try:
             pool = self._ensure_pool([policy.name])
-            chunks = pool.map(
-                _worker_scrub, batches, [policy.name] * len(batches), [self.limits] * len(batches)
-            )
+            n = len(batches)
+            chunks = pool.map(_worker_scrub, batches, [policy.name] * n, [self.limits] * n, [self._epoch] * n)
             return [r for chunk in chunks for r in chunk]
         except BrokenProcessPool:
             # A worker died (out of memory, killed): finish here rather than lose the run.
             log.warning("a scrubbing worker died; scrubbing the rest of this call in-process")
             self._pool = None
+            _enter_epoch(self._epoch)
             return [
                 r
                 for batch in batches

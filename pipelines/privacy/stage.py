@@ -33,7 +33,7 @@ from pipelines import contract, lake
 from pipelines.failpoints import failpoint
 from pipelines.privacy.policies import CODE, NATURAL_LANGUAGE, field_policies
 from pipelines.privacy.scrubber import Scrubber
-from pipelines.settings import FlywheelPaths, pseudonym_key
+from pipelines.settings import FlywheelPaths
 
 SCRUB_BATCH_ROWS = 20_000
 # NER re-scan sample per day: enough to see a systematic NER miss, cheap enough to run daily
@@ -186,6 +186,8 @@ def leaked(value: str, text: str) -> bool:
 
 
 def verify_day(paths: FlywheelPaths, day: str, scrubber: Scrubber, ner_sample_size: int = NER_SAMPLE_SIZE) -> VerifyReport:
+    """Re-scan the day's scrubbed texts; ``scrubber`` must remember nothing (``Scrubber.rescanner``:
+    the re-scan must look at the text, not at results remembered from the scrub)."""
     report = VerifyReport()
     texts = _texts_of_day(paths, day)
     report.texts_pattern_scanned = len(texts)
@@ -209,11 +211,6 @@ def verify_day(paths: FlywheelPaths, day: str, scrubber: Scrubber, ner_sample_si
         if text and leaked(row["value"], text):
             report.injected_leaked[f"{row['field']}:{row['entity_type']}"] += 1
     return report
-
-
-def verification_scrubber(paths: FlywheelPaths, workers: int) -> Scrubber:
-    """A scrubber with no cache: the re-scan must look at the text, not at remembered results."""
-    return Scrubber(pseudonym_key(paths), cache_dir=None, workers=workers)
 
 
 # --- retention ---------------------------------------------------------------------------------

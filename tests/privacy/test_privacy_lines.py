@@ -6,6 +6,7 @@ import pytest
 
 from pipelines.privacy.lines import regex_is_line_local, split_recognizer
 from pipelines.privacy.names import NameRecognizer
+from pipelines.privacy.pii import phone_pattern_recognizer
 from pipelines.privacy.policies import CODE
 from pipelines.privacy.scrubber import Detector
 
@@ -56,6 +57,16 @@ def test_regex_locality(pattern: str, local: bool) -> None:
 def test_the_name_recognizer_splits_into_a_line_and_a_text_part() -> None:
     line, text = split_recognizer(NameRecognizer(allow_lowercase=False))
     assert (line.which, text.which) == ("line", "text")
+
+
+def test_the_code_phone_shape_is_read_line_by_line() -> None:
+    """Code's phone shape takes no line break (it read every patch whole twice a day): it is all
+    line-local, still finds "+", a tab and the number, and the prose shape keeps its line breaks."""
+    strict_line, strict_text = split_recognizer(phone_pattern_recognizer(strict=True))
+    assert strict_line is not None and strict_text is None
+    assert split_recognizer(phone_pattern_recognizer(strict=False))[1] is not None
+    found = Detector(CODE).detect_raw(["tel = '+\t44 20 7946 0958'\n", "x = 1\n"])
+    assert [f.entity_type for f in found[0]] == ["PHONE_NUMBER"] and found[1] == []
 
 
 def _findings(detector: Detector, texts: list[str]) -> list[list[tuple[str, int, int, float]]]:

@@ -331,6 +331,36 @@ def test_several_workers_give_the_same_results(scrubber: Scrubber, prompts: list
         assert parallel.scrub(texts, "code") == scrubber.scrub(texts, "code")
 
 
+def test_a_rescanner_shares_the_workers_and_no_cache(tmp_path: Path, prompts: list[str]) -> None:
+    """The leak check's scrubber: the scrub's worker processes (not started again), none of its
+    caches; closing it leaves the scrub's workers running."""
+    texts = prompts[:48]
+    with Scrubber(KEY, cache_dir=tmp_path, workers=2, batch_size=8) as scrub:
+        first = scrub.scrub(texts, "code")
+        with scrub.rescanner() as rescan:
+            assert rescan._pool is scrub._pool
+            assert rescan.cache is None and not rescan.fallback_caches
+            assert rescan.scrub(texts, "code") == first
+            assert rescan.stats.cache_hits == 0 and rescan.stats.scrubbed == len(set(texts))
+        assert scrub.scrub(texts[::-1], "code") == first[::-1]
+        assert scrub.stats.cache_hits == len(set(texts))
+
+
+def test_a_rescanner_reads_every_line_again() -> None:
+    """Line results the scrub remembered in a process are dropped when the rescanner starts
+    there: it reads each line as a new process would."""
+    text = "import os\nAPI_HOST = 'db.internal'\nexport default App;\n"
+    with Scrubber(KEY) as scrub:
+        scrub.scrub([text], "code")
+        lines = scrubber_module.detector_for(CODE).lines
+        scanned = lines.lines_scanned
+        scrub.scrub([text + "x = 1\n"], "code")  # remembered: only the new line is read
+        assert lines.lines_scanned == scanned + 1
+        with scrub.rescanner() as rescan:
+            rescan.scrub([text], "code")
+        assert lines.lines_scanned == scanned + 1 + 3
+
+
 def test_scrub_fields_uses_each_columns_policy(scrubber: Scrubber) -> None:
     columns = {c: ["james wrote this for Grace Smith"] for c in DEFAULT_FIELD_POLICIES}
     results = scrubber.scrub_fields(columns)
