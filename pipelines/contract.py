@@ -287,9 +287,25 @@ def parse_utc(timestamp: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _top_level_keys(source: str) -> tuple[list[tuple[str, str]], list[Column]]:
+    """``(name, key)`` of the columns read from one top-level key, and the other columns."""
+    one_key = [len(c.paths) == 1 and len(c.paths[0]) == 1 for c in COLUMNS[source]]
+    simple = [(c.name, c.paths[0][0]) for c, one in zip(COLUMNS[source], one_key, strict=True) if one]
+    return simple, [c for c, one in zip(COLUMNS[source], one_key, strict=True) if not one]
+
+
+# Most columns are one top-level attribute: ``doc.get`` reads them (the same value as
+# ``Column.read``, at a fraction of the cost on tens of millions of events).
+_ROW_READERS = {source: _top_level_keys(source) for source in COLUMNS}
+
+
 def to_row(source: str, doc: dict[str, Any]) -> dict[str, Any]:
     """The typed column values of a valid event (timestamps parsed, decimals exact)."""
-    row = {c.name: c.read(doc) for c in COLUMNS[source]}
+    simple, other = _ROW_READERS[source]
+    get = doc.get
+    row = {name: get(key) for name, key in simple}
+    for column in other:
+        row[column.name] = column.read(doc)
     row["occurred_at"] = parse_utc(row["occurred_at"])
     if source == "billing" and row["price_per_seat"] is not None:
         from decimal import Decimal

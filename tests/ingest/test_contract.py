@@ -33,6 +33,13 @@ def test_example_validates_with_both_validators(example: dict) -> None:
     assert jsonschema.Draft202012Validator(contract.load_schema(source)).is_valid(example)
     row = contract.to_row(source, example)
     assert row["event_id"] == example["event_id"]
+    # every column as Column.read gives it (to_row reads most with doc.get)
+    expected = {c.name: c.read(example) for c in contract.COLUMNS[source]}
+    expected["occurred_at"] = contract.parse_utc(expected["occurred_at"])
+    assert {k: v for k, v in row.items() if k != "price_per_seat"} == {
+        k: v for k, v in expected.items() if k != "price_per_seat"
+    }
+    assert sum(v is not None for v in row.values()) > 5
 
 
 def _example(event_type: str) -> dict:
