@@ -674,6 +674,8 @@ class Scrubber:
 
     def _ensure_pool(self, policy_names: Sequence[str]) -> ProcessPoolExecutor:
         if self._pool is None:
+            # a rescanner whose borrowed pool broke starts (and so owns) a pool of its own
+            self._owns_pool = True
             context = multiprocessing.get_context(self.start_method)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,

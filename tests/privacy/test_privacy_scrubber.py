@@ -344,6 +344,13 @@ def test_a_rescanner_shares_the_workers_and_no_cache(tmp_path: Path, prompts: li
             assert rescan.stats.cache_hits == 0 and rescan.stats.scrubbed == len(set(texts))
         assert scrub.scrub(texts[::-1], "code") == first[::-1]
         assert scrub.stats.cache_hits == len(set(texts))
+        # a rescanner that has to start workers of its own (its borrowed pool broke) stops them
+        rescan = scrub.rescanner()
+        rescan._pool = None
+        assert rescan.scrub(texts, "code") == first and rescan._pool is not scrub._pool
+        own = rescan._pool
+        rescan.close()
+        assert own._shutdown_thread and not scrub._pool._shutdown_thread
 
 
 def test_a_rescanner_reads_every_line_again() -> None:
