@@ -650,12 +650,7 @@ class Scrubber:
             return []
         batches = self._batches(texts)
         if self.workers == 1 or len(batches) == 1:
-            _enter_epoch(self._epoch)
-            return [
-                r
-                for batch in batches
-                for r in scrub_batch(batch, policy, self._pseudonymizer, self.limits)
-            ]
+            return self._compute_here(batches, policy)
         try:
             pool = self._ensure_pool([policy.name])
             n = len(batches)
@@ -665,12 +660,12 @@ class Scrubber:
             # A worker died (out of memory, killed): finish here rather than lose the run.
             log.warning("a scrubbing worker died; scrubbing the rest of this call in-process")
             self._pool = None
-            _enter_epoch(self._epoch)
-            return [
-                r
-                for batch in batches
-                for r in scrub_batch(batch, policy, self._pseudonymizer, self.limits)
-            ]
+            return self._compute_here(batches, policy)
+
+    def _compute_here(self, batches: list[list[str]], policy: Policy) -> list[ScrubResult]:
+        """The batches scrubbed in this process, as a worker would (``_worker_scrub``)."""
+        _enter_epoch(self._epoch)
+        return [r for batch in batches for r in scrub_batch(batch, policy, self._pseudonymizer, self.limits)]
 
     def _ensure_pool(self, policy_names: Sequence[str]) -> ProcessPoolExecutor:
         if self._pool is None:
