@@ -16,7 +16,7 @@
     {%- if where -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- if window_column and var('min_date', none) is not none -%}
+    {%- if window_column and window_day('min') is not none -%}
         {%- do conditions.append(in_test_window(window_column)) -%}
     {%- endif -%}
     {%- if conditions -%}

@@ -1,14 +1,29 @@
 {#-
-  The run window: the arrival days (ingest_date) the current run processes, from the vars
-  min_date / max_date that Dagster passes for its partition.
+  The run window: the arrival days (ingest_date) the current run processes. Dagster passes its
+  partition's days in the environment (FLYWHEEL_DBT_MIN_DATE / FLYWHEEL_DBT_MAX_DATE); the vars
+  min_date / max_date, when given (by hand, unit tests), take precedence.
+
+  Why the environment: dbt re-parses the whole project when a var changes, which a daily var does
+  every day, but only the files that read an environment variable when that variable changes
+  (partial parsing), and Dagster keeps the home's partial-parse state between runs.
 
   Incremental models recompute only what the window can change, also when they are first created
-  (a fresh warehouse's first day processes that day, not the whole lake). Without vars, or with
-  --full-refresh, a run processes everything in the lake: the same rows as day-by-day runs.
+  (a fresh warehouse's first day processes that day, not the whole lake). Without a window, or
+  with --full-refresh, a run processes everything in the lake: the same rows as day-by-day runs.
 -#}
 
+{#- One end of the window ('min' or 'max'): an ISO date, or none without a window. -#}
+{% macro window_day(end) -%}
+    {%- set day = var(end ~ '_date', none) -%}
+    {%- if day is none -%}
+        {%- set day = env_var('FLYWHEEL_DBT_' ~ (end | upper) ~ '_DATE', '') or none -%}
+    {%- endif -%}
+    {{ return(day) }}
+{%- endmacro %}
+
+
 {% macro run_window_is_set() -%}
-    {{ return(var('min_date', none) is not none and var('max_date', none) is not none
+    {{ return(window_day('min') is not none and window_day('max') is not none
               and not should_full_refresh()) }}
 {%- endmacro %}
 
@@ -16,8 +31,8 @@
 {#- A predicate on an arrival-day column: inside [min_date - days_before, max_date + days_after]. -#}
 {% macro in_run_window(column, days_before=0, days_after=0) -%}
     {%- if run_window_is_set() -%}
-        {{ column }} between date '{{ var("min_date") }}' - {{ days_before }}
-            and date '{{ var("max_date") }}' + {{ days_after }}
+        {{ column }} between date '{{ window_day('min') }}' - {{ days_before }}
+            and date '{{ window_day('max') }}' + {{ days_after }}
     {%- else -%}
         true
     {%- endif -%}
@@ -27,7 +42,7 @@
 {#- A predicate true for arrival days before the window (false in a full build: nothing is before). -#}
 {% macro before_run_window(column) -%}
     {%- if run_window_is_set() -%}
-        {{ column }} < date '{{ var("min_date") }}'
+        {{ column }} < date '{{ window_day('min') }}'
     {%- else -%}
         false
     {%- endif -%}
@@ -64,9 +79,9 @@
   vars (pytest, a full build, an ad-hoc `dbt test`) tests see every row.
 -#}
 {% macro in_test_window(column, days_before=0, days_after=0) -%}
-    {%- if var('min_date', none) is not none and var('max_date', none) is not none -%}
-        {{ column }} between date '{{ var("min_date") }}' - {{ days_before }}
-            and date '{{ var("max_date") }}' + {{ days_after }}
+    {%- if window_day('min') is not none and window_day('max') is not none -%}
+        {{ column }} between date '{{ window_day('min') }}' - {{ days_before }}
+            and date '{{ window_day('max') }}' + {{ days_after }}
     {%- else -%}
         true
     {%- endif -%}
@@ -79,8 +94,8 @@
   older row groups instead of scanning every key of the table). Empty without a window.
 -#}
 {% macro recomputed_rows_predicates(column, days_before) -%}
-    {%- if var('min_date', none) is not none and var('max_date', none) is not none -%}
-        {{ return([column ~ " >= date '" ~ var('min_date') ~ "' - " ~ days_before]) }}
+    {%- if window_day('min') is not none and window_day('max') is not none -%}
+        {{ return([column ~ " >= date '" ~ window_day('min') ~ "' - " ~ days_before]) }}
     {%- else -%}
         {{ return([]) }}
     {%- endif -%}
@@ -94,7 +109,7 @@
 -#}
 {% macro from_run_window_on(column) -%}
     {%- if run_window_is_set() -%}
-        {{ column }} >= date '{{ var("min_date") }}'
+        {{ column }} >= date '{{ window_day('min') }}'
     {%- else -%}
         true
     {%- endif -%}

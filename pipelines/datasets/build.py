@@ -401,10 +401,12 @@ def _band_hashes(con: duckdb.DuckDBPyConnection, params: LshParams, options: Bui
     [(documents,)] = con.execute("SELECT count(*) FROM doc_texts").fetchall()
 
     limit_memory(con, options.streaming_memory_limit)  # a plain scan from here: give the cache back
+    reader = con.sql("SELECT * FROM doc_texts").to_arrow_reader(min(options.batch_rows, MINHASH_BATCH_ROWS))
     try:
-        reader = con.sql("SELECT * FROM doc_texts").to_arrow_reader(min(options.batch_rows, MINHASH_BATCH_ROWS))
         _hash_to_file(band_file, params, options, documents, reader)
     finally:
+        # a hashing error left the scan open: close it, or the DROP fails and hides that error
+        reader.close()
         con.execute("DROP TABLE doc_texts")
         limit_memory(con, options.memory_limit)
     con.execute(f"CREATE TABLE bands AS SELECT * FROM read_parquet('{band_file}')")

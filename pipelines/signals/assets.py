@@ -2,8 +2,9 @@
 
 Every dbt model is an asset; its dbt tests are its asset checks (blocking when the test's severity
 is error). The lake sources map onto the assets that write them, so every model sits downstream
-of scrubbing (``scrubbed_events``) or of ingest. The daily assets take their partition's arrival
-days as dbt vars (``min_date``, ``max_date``); see ``dbt/models/docs.md`` for what a run recomputes.
+of scrubbing (``scrubbed_events``) or of ingest. The daily assets give dbt their partition's arrival
+days in the environment (``project.window_in_environment``); see ``dbt/models/docs.md`` for what
+a run recomputes.
 """
 
 import json
@@ -27,11 +28,14 @@ from pipelines.settings import export_environment
 from pipelines.signals.project import (
     DAILY_FOLDERS,
     DAILY_SELECTION,
-    daily_build_args,
+    PARTIAL_PARSE_FILE,
+    build_args,
     dbt_project,
-    history_build_args,
+    keep_partial_parse,
     prepare_manifest,
+    restore_partial_parse,
     run_window,
+    window_in_environment,
 )
 
 # dbt source (source name, table) -> the Dagster asset that writes it.
@@ -78,16 +82,21 @@ manifest_path = prepare_manifest(dbt_project)
 
 
 def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: FlywheelHome,
-            args: list[str]) -> Iterator[Any]:
-    """Run dbt for this home; its artifacts go under the home's scratch space, not the checkout."""
+            window: Mapping[str, str] | None) -> Iterator[Any]:
+    """Run dbt for this home over ``window`` (None: all days); its artifacts go under the home's
+    scratch space, not the checkout, and its parse state is kept in the home for the next run."""
     paths = flywheel.paths()
     # dbt's profile and sources read $FLYWHEEL_HOME and $FLYWHEEL_LAKE_URI: the resource decides them
     export_environment(paths)
     target = paths.tmp / scratch_space.owned_name(f"dbt-{context.op_execution_context.op.name}")
-    invocation = dbt.cli(args, context=context, target_path=target)
+    parse_state = paths.state / "dbt" / PARTIAL_PARSE_FILE
+    restore_partial_parse(parse_state, target)
+    with window_in_environment(window):
+        invocation = dbt.cli(build_args(), context=context, target_path=target)
     failpoint_when("dbt.mid_build", lambda: any(target.glob("run/*/models/marts/*/fct_generation*.sql")))
     yield from invocation.stream()
     if invocation.is_successful():
+        keep_partial_parse(target, parse_state)
         shutil.rmtree(target, ignore_errors=True)
 
 
@@ -106,7 +115,7 @@ def signals_dbt_daily(
     """Staging, attribution, signals, scores and the signal and health marts for the partition's days."""
     window = run_window(context.partition_time_window.start, context.partition_time_window.end)
     context.log.info(f"dbt window (arrival days): {window}")
-    yield from _stream(context, dbt, flywheel, daily_build_args(window))
+    yield from _stream(context, dbt, flywheel, window)
 
 
 def _history_selection_is_empty() -> bool:
@@ -136,7 +145,7 @@ def _history_assets() -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: FlywheelHome
     ) -> Iterator[Any]:
         """The history-wide dbt models (business marts over all days) and the reference seeds."""
-        yield from _stream(context, dbt, flywheel, history_build_args())
+        yield from _stream(context, dbt, flywheel, None)
 
     return [signals_dbt_history]
 

@@ -6,7 +6,7 @@ Two warehouses process the SAME arrival day D (same lake files, byte for byte):
 - ``history``: a home whose warehouse already holds the H days before D, processed day by day.
 
 Each is timed over the same ``dbt build`` that the Dagster partition runs (same selection and
-vars), as the day's first processing through the incremental path (the history warehouse is
+window), as the day's first processing through the incremental path (the history warehouse is
 restored to its state before D; the alone one holds every table, empty), so the ratio history /
 alone shows what history costs a daily run: an incremental stage keeps it near 1 (target: at
 most 1.2). dbt runs as a child process; its peak resident memory is
@@ -107,14 +107,13 @@ class BenchResult:
 
 def run_stage(paths: settings.FlywheelPaths, day: str) -> StageCost:
     """One `dbt build` of the daily models for ``day``, exactly as the Dagster partition runs it."""
-    args = project.cli_args_with_selection(
-        project.daily_build_args({"min_date": day, "max_date": day}), project.DAILY_SELECTION
-    )
+    args = project.cli_args_with_selection(project.build_args(), project.DAILY_SELECTION)
     # a fresh target folder per run, as dagster-dbt gives every invocation: no partial-parse state
     target = paths.tmp / f"dbt-bench-{uuid.uuid4().hex}"
     command = [project.dbt_executable(), *args, "--profiles-dir", str(project.DBT_PROFILES_DIR),
                "--target-path", str(target), "--quiet"]
-    env = {**os.environ, settings.HOME_ENV: str(paths.home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    window = {k: v for k, v in project.window_environment({"min_date": day, "max_date": day}).items() if v}
+    env = {**os.environ, **window, settings.HOME_ENV: str(paths.home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "DBT_LOG_PATH": str(target)}
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=project.dbt_project.project_dir, env=env,

@@ -9,12 +9,12 @@ all load the same complete manifest with no manual step.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +35,9 @@ NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 PROJECT_INPUTS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml", "selectors.yml")
 MANIFEST_LOCK_TIMEOUT_S = 600
+# The run window's environment variables, per end (read by dbt/macros/run_window.sql).
+WINDOW_ENV = {"min_date": "FLYWHEEL_DBT_MIN_DATE", "max_date": "FLYWHEEL_DBT_MAX_DATE"}
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
 
@@ -45,8 +48,20 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+class FlywheelDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, less the dbt adapter it builds in this process before every command.
+
+    That adapter serves only ``fetch_row_counts()`` / ``fetch_column_metadata()`` on the event
+    stream, which Flywheel does not call (dbt runs in its own process either way); building it
+    loads the profile and parses every macro of dbt and the project: ~1.7 CPU s a daily run.
+    """
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
+    return FlywheelDbtCliResource(
         project_dir=dbt_project, profiles_dir=str(DBT_PROFILES_DIR), dbt_executable=dbt_executable()
     )
 
@@ -93,19 +108,67 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
 
 
 def run_window(start: datetime, end: datetime) -> dict[str, str]:
-    """dbt vars for a Dagster time window [start, end): the arrival days, both ends inclusive."""
+    """The arrival days of a Dagster time window [start, end), both ends inclusive."""
     if end <= start:
         raise ValueError(f"empty partition window: {start} .. {end}")
     return {"min_date": start.date().isoformat(), "max_date": (end - timedelta(days=1)).date().isoformat()}
 
 
-def daily_build_args(window: dict[str, str]) -> list[str]:
-    """`dbt build` for the daily models of a window of arrival days (Dagster adds --select)."""
-    return ["build", "--vars", json.dumps(window, sort_keys=True), *NO_UNIT_TESTS]
+def window_environment(window: Mapping[str, str] | None) -> dict[str, str | None]:
+    """The environment that gives dbt a run window (``None``: unset, a run over all days).
+
+    Not --vars: dbt re-parses the whole project when a var changes (a daily var changes every
+    day), but only the files that read an environment variable when that one changes.
+    """
+    return {variable: (window or {}).get(end) for end, variable in WINDOW_ENV.items()}
 
 
-def history_build_args() -> list[str]:
+@contextmanager
+def window_in_environment(window: Mapping[str, str] | None) -> Iterator[None]:
+    """``os.environ`` holds ``window`` (or no window) inside, as it was after: dagster-dbt gives
+    the dbt process this process's environment, and a later invocation must not inherit a day."""
+    before = {variable: os.environ.get(variable) for variable in WINDOW_ENV.values()}
+    _set_environment(window_environment(window))
+    try:
+        yield
+    finally:
+        _set_environment(before)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for variable, value in values.items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+
+
+def build_args() -> list[str]:
+    """`dbt build` of the signals stage, daily or history (Dagster adds --select; the window is
+    in the environment: ``window_in_environment``)."""
     return ["build", *NO_UNIT_TESTS]
+
+
+def restore_partial_parse(saved: Path, target: Path) -> None:
+    """Start an invocation in ``target`` from the parse state an earlier one left (if any).
+
+    dbt checks the file itself (its version, the vars, the profile, every project file's checksum
+    and the environment variables the files read) and re-parses what changed, all of the project
+    if need be; without it, every invocation parses the whole project (~5 CPU s).
+    """
+    if saved.is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, target / PARTIAL_PARSE_FILE)
+
+
+def keep_partial_parse(target: Path, saved: Path) -> None:
+    """Keep the parse state a successful invocation wrote in ``target`` for the next one."""
+    written = target / PARTIAL_PARSE_FILE
+    if written.is_file():
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        staged = saved.with_name(saved.name + ".staged")
+        shutil.copyfile(written, staged)
+        os.replace(staged, saved)  # atomic: a concurrent reader gets the old state or the new
 
 
 def cli_args_with_selection(args: Iterable[str], selection: str) -> list[str]:

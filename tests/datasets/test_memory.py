@@ -31,3 +31,23 @@ def test_lowering_the_limit_returns_duckdbs_cache_to_the_system(tmp_path: Path) 
 def test_a_malformed_limit_is_refused_before_duckdb_sees_it(bad: str) -> None:
     with duckdb.connect() as con, pytest.raises(ValueError, match="not a size"):
         build.limit_memory(con, bad)
+
+
+def test_a_failed_hashing_step_reports_its_own_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The MinHash step streams the documents out of DuckDB; when it fails (a worker killed), the
+    # error must be the one reported, not DuckDB's "connection has an open result" from the clean-up.
+    from pipelines.datasets.config import BuildOptions
+    from pipelines.datasets.minhash import LshParams
+
+    def broken_hashing(*args: object) -> None:
+        raise RuntimeError("a hashing worker died")
+
+    monkeypatch.setattr(build, "_hash_to_file", broken_hashing)
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    con.execute("CREATE TABLE prompts AS SELECT 1 AS prompt_id, 'make a todo app' AS prompt_text")
+    con.execute("CREATE TABLE answers AS SELECT * FROM (VALUES (10, 'here it is'), (11, 'no')) AS a(generation_id, answer)")
+    con.execute("CREATE TABLE docs AS SELECT 1 AS doc_no, 1 AS prompt_id, 10 AS chosen_id, 11 AS rejected_id")
+    with pytest.raises(RuntimeError, match="a hashing worker died"):
+        build._band_hashes(con, LshParams(0.8, 64, 16, 4, 3), BuildOptions(), tmp_path)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'doc_texts'").fetchone() == (0,)
+    con.close()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
+import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtProject
+import pytest
+from dagster_dbt import DbtCliResource, DbtProject
 
 from pipelines.definitions import DAILY_JOB, REFRESH_JOB, defs
 from pipelines.signals import assets, project
@@ -77,13 +80,79 @@ def test_jobs_run_the_daily_models_per_day_and_the_gates_before_the_export() -> 
     assert gate in refresh.asset_layer.asset_graph.asset_check_keys
 
 
-def test_run_window_covers_the_partition_days_inclusive() -> None:
+def test_run_window_covers_the_partition_days_inclusive_and_reaches_dbt_in_the_environment() -> None:
     one_day = project.run_window(datetime(2026, 11, 2), datetime(2026, 11, 3))
     assert one_day == {"min_date": "2026-11-02", "max_date": "2026-11-02"}
     assert project.run_window(datetime(2026, 11, 2), datetime(2026, 11, 5))["max_date"] == "2026-11-04"
-    args = project.daily_build_args(one_day)
-    assert args[0] == "build" and json.loads(args[args.index("--vars") + 1]) == one_day
-    assert "unit_test" in args
+    assert project.window_environment(one_day) == {
+        "FLYWHEEL_DBT_MIN_DATE": "2026-11-02", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"}
+    assert project.window_environment(None) == {"FLYWHEEL_DBT_MIN_DATE": None, "FLYWHEEL_DBT_MAX_DATE": None}
+    args = project.build_args()
+    assert args[0] == "build" and "--vars" not in args and "unit_test" in args
+
+
+def test_a_window_is_in_the_environment_only_while_dbt_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLYWHEEL_DBT_MIN_DATE", "2026-01-01")
+    monkeypatch.delenv("FLYWHEEL_DBT_MAX_DATE", raising=False)
+    with project.window_in_environment({"min_date": "2026-11-02", "max_date": "2026-11-03"}):
+        assert (os.environ["FLYWHEEL_DBT_MIN_DATE"], os.environ["FLYWHEEL_DBT_MAX_DATE"]) == ("2026-11-02", "2026-11-03")
+    assert os.environ["FLYWHEEL_DBT_MIN_DATE"] == "2026-01-01" and "FLYWHEEL_DBT_MAX_DATE" not in os.environ
+    with project.window_in_environment(None):  # a history run: no window, whatever came before
+        assert "FLYWHEEL_DBT_MIN_DATE" not in os.environ and "FLYWHEEL_DBT_MAX_DATE" not in os.environ
+    assert os.environ["FLYWHEEL_DBT_MIN_DATE"] == "2026-01-01"
+
+
+def test_parse_state_is_kept_from_a_run_and_given_to_the_next(tmp_path: Path) -> None:
+    saved = tmp_path / "state" / "dbt" / project.PARTIAL_PARSE_FILE
+    first, second = tmp_path / "run-1", tmp_path / "run-2"
+    project.restore_partial_parse(saved, first)  # nothing kept yet: dbt parses everything
+    assert not (first / project.PARTIAL_PARSE_FILE).exists()
+    first.mkdir()
+    project.keep_partial_parse(first, saved)  # a run that wrote no state leaves none
+    assert not saved.exists()
+    (first / project.PARTIAL_PARSE_FILE).write_bytes(b"state of run 1")
+    project.keep_partial_parse(first, saved)
+    project.restore_partial_parse(saved, second)
+    assert (second / project.PARTIAL_PARSE_FILE).read_bytes() == b"state of run 1"
+    assert [p.name for p in saved.parent.iterdir()] == [project.PARTIAL_PARSE_FILE]
+
+
+def _parse(target: Path, home: Path, window: dict[str, str] | None) -> tuple[list[str], str]:
+    """``dbt parse`` of the project into ``target`` with ``window``: fct_generations'
+    incremental_predicates (decided at parse time) and dbt's log."""
+    env = {k: v for k, v in os.environ.items() if k not in project.WINDOW_ENV.values()}
+    env.update({k: v for k, v in project.window_environment(window).items() if v})
+    env.update({"FLYWHEEL_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    subprocess.run([project.dbt_executable(), "parse", "--profiles-dir", str(project.DBT_PROFILES_DIR),
+                    "--target-path", str(target), "--log-path", str(target)],
+                   cwd=project.DBT_PROFILES_DIR, env=env, check=True, capture_output=True)
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    return nodes["model.flywheel.fct_generations"]["config"]["incremental_predicates"], (target / "dbt.log").read_text()
+
+
+def test_kept_parse_state_is_reparsed_where_the_window_changed(tmp_path: Path) -> None:
+    # The day's window reaches parse-time config (the incremental predicates): a kept parse state
+    # must never give a run the window of the run before. dbt must also use the state (partial
+    # parsing), else keeping it buys nothing.
+    saved = tmp_path / "saved" / project.PARTIAL_PARSE_FILE
+    runs = [("2026-11-02", "2026-11-02"), ("2026-11-03", "2026-11-04"), None, ("2026-11-05", "2026-11-05")]
+    for number, window in enumerate(runs):
+        target = tmp_path / f"target-{number}"
+        project.restore_partial_parse(saved, target)
+        predicates, log = _parse(target, tmp_path, window and {"min_date": window[0], "max_date": window[1]})
+        project.keep_partial_parse(target, saved)
+        expected = [f"ingest_date >= date '{window[0]}' - "] if window else []
+        assert [p[: len(e)] for p, e in zip(predicates, expected, strict=False)] == expected, (window, predicates)
+        assert len(predicates) == len(expected), (window, predicates)
+        if number:
+            assert "Unable to do partial parsing" not in log and "Partial parsing enabled" in log, log[-2000:]
+
+
+def test_dagster_builds_no_dbt_adapter_in_this_process() -> None:
+    # dagster-dbt calls this before every command; a release that stops calling it (or renames it)
+    # would bring back the cost silently
+    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
+    assert project.dbt_resource()._initialize_dbt_core_adapter(["build"]) is None
 
 
 def test_manifest_is_parsed_when_missing_or_older_than_a_file(tmp_path: Path) -> None:

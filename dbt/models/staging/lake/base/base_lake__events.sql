@@ -17,7 +17,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         incremental_predicates=[
-            "ingest_date > date '" ~ var('max_date', none) ~ "'" if var('max_date', none) else "false"
+            "ingest_date > date '" ~ window_day('max') ~ "'" if window_day('max') else "false"
         ],
         pre_hook="{{ delete_run_window('ingest_date') }}",
     )
