@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -166,7 +167,8 @@ def keep_partial_parse(target: Path, saved: Path) -> None:
     written = target / PARTIAL_PARSE_FILE
     if written.is_file():
         saved.parent.mkdir(parents=True, exist_ok=True)
-        staged = saved.with_name(saved.name + ".staged")
+        # a name of its own: two invocations finishing at once never write into one file
+        staged = saved.with_name(f"{saved.name}.{os.getpid()}-{uuid.uuid4().hex}.staged")
         shutil.copyfile(written, staged)
         os.replace(staged, saved)  # atomic: a concurrent reader gets the old state or the new
 
