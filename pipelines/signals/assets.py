@@ -28,10 +28,10 @@ from pipelines.settings import export_environment
 from pipelines.signals.project import (
     DAILY_FOLDERS,
     DAILY_SELECTION,
-    PARTIAL_PARSE_FILE,
     build_args,
     dbt_project,
     keep_partial_parse,
+    parse_state_file,
     prepare_manifest,
     restore_partial_parse,
     run_window,
@@ -89,7 +89,7 @@ def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: Fl
     # dbt's profile and sources read $FLYWHEEL_HOME and $FLYWHEEL_LAKE_URI: the resource decides them
     export_environment(paths)
     target = paths.tmp / scratch_space.owned_name(f"dbt-{context.op_execution_context.op.name}")
-    parse_state = paths.state / "dbt" / PARTIAL_PARSE_FILE
+    parse_state = parse_state_file(paths.state)
     restore_partial_parse(parse_state, target)
     with window_in_environment(window):
         invocation = dbt.cli(build_args(), context=context, target_path=target)

@@ -108,8 +108,11 @@ class BenchResult:
 def run_stage(paths: settings.FlywheelPaths, day: str) -> StageCost:
     """One `dbt build` of the daily models for ``day``, exactly as the Dagster partition runs it."""
     args = project.cli_args_with_selection(project.build_args(), project.DAILY_SELECTION)
-    # a fresh target folder per run, as dagster-dbt gives every invocation: no partial-parse state
+    # a fresh target folder per run, as dagster-dbt gives every invocation, started from the
+    # parse state the home's last run kept, as the Dagster asset does (assets._stream)
     target = paths.tmp / f"dbt-bench-{uuid.uuid4().hex}"
+    parse_state = project.parse_state_file(paths.state)
+    project.restore_partial_parse(parse_state, target)
     command = [project.dbt_executable(), *args, "--profiles-dir", str(project.DBT_PROFILES_DIR),
                "--target-path", str(target), "--quiet"]
     window = {k: v for k, v in project.window_environment({"min_date": day, "max_date": day}).items() if v}
@@ -123,6 +126,8 @@ def run_stage(paths: settings.FlywheelPaths, day: str) -> StageCost:
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     elapsed, slowest = _node_times(target / "run_results.json")
+    if child.returncode == 0:
+        project.keep_partial_parse(target, parse_state)
     shutil.rmtree(target, ignore_errors=True)
     if child.returncode != 0:
         sys.stderr.write(output.decode(errors="replace")[-4000:])

@@ -150,6 +150,11 @@ def build_args() -> list[str]:
     return ["build", *NO_UNIT_TESTS]
 
 
+def parse_state_file(state_dir: Path) -> Path:
+    """Where a home keeps dbt's parse state between invocations (``FlywheelPaths.state``)."""
+    return state_dir / "dbt" / PARTIAL_PARSE_FILE
+
+
 def restore_partial_parse(saved: Path, target: Path) -> None:
     """Start an invocation in ``target`` from the parse state an earlier one left (if any).
 

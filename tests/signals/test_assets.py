@@ -103,7 +103,8 @@ def test_a_window_is_in_the_environment_only_while_dbt_starts(monkeypatch: pytes
 
 
 def test_parse_state_is_kept_from_a_run_and_given_to_the_next(tmp_path: Path) -> None:
-    saved = tmp_path / "state" / "dbt" / project.PARTIAL_PARSE_FILE
+    saved = project.parse_state_file(tmp_path / "state")
+    assert saved.is_relative_to(tmp_path / "state")
     first, second = tmp_path / "run-1", tmp_path / "run-2"
     project.restore_partial_parse(saved, first)  # nothing kept yet: dbt parses everything
     assert not (first / project.PARTIAL_PARSE_FILE).exists()
