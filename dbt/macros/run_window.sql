@@ -12,11 +12,17 @@
   with --full-refresh, a run processes everything in the lake: the same rows as day-by-day runs.
 -#}
 
-{#- One end of the window ('min' or 'max'): an ISO date, or none without a window. -#}
+{#- One end of the window ('min' or 'max'): an ISO date, or none without a window. Anything
+    else stops the run here with its name, not as a cast error in some model's SQL. -#}
 {% macro window_day(end) -%}
-    {%- set day = var(end ~ '_date', none) -%}
+    {%- set source = end ~ '_date' -%}
+    {%- set day = var(source, none) -%}
     {%- if day is none -%}
-        {%- set day = env_var('FLYWHEEL_DBT_' ~ (end | upper) ~ '_DATE', '') or none -%}
+        {%- set source = 'FLYWHEEL_DBT_' ~ (end | upper) ~ '_DATE' -%}
+        {%- set day = env_var(source, '') or none -%}
+    {%- endif -%}
+    {%- if day is not none and not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', day | string) -%}
+        {{ exceptions.raise_compiler_error(source ~ " must be a date (YYYY-MM-DD), got '" ~ day ~ "'") }}
     {%- endif -%}
     {{ return(day) }}
 {%- endmacro %}

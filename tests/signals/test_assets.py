@@ -149,6 +149,18 @@ def test_kept_parse_state_is_reparsed_where_the_window_changed(tmp_path: Path) -
             assert "Unable to do partial parsing" not in log and "Partial parsing enabled" in log, log[-2000:]
 
 
+def test_a_window_that_is_not_a_date_stops_dbt_with_its_name(tmp_path: Path) -> None:
+    # the window is pasted into SQL: anything but a date must stop the run, named, before any SQL
+    env = {k: v for k, v in os.environ.items() if k not in project.WINDOW_ENV.values()}
+    env.update({"FLYWHEEL_HOME": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                "FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
+    parsed = subprocess.run([project.dbt_executable(), "parse", "--profiles-dir", str(project.DBT_PROFILES_DIR),
+                             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target")],
+                            cwd=project.DBT_PROFILES_DIR, env=env, capture_output=True, text=True, check=False)
+    assert parsed.returncode != 0
+    assert "FLYWHEEL_DBT_MIN_DATE must be a date (YYYY-MM-DD)" in parsed.stdout + parsed.stderr
+
+
 def test_dagster_builds_no_dbt_adapter_in_this_process() -> None:
     # dagster-dbt calls this before every command; a release that stops calling it (or renames it)
     # would bring back the cost silently
