@@ -115,9 +115,9 @@ def run_stage(paths: settings.FlywheelPaths, day: str) -> StageCost:
     project.restore_partial_parse(parse_state, target)
     command = [project.dbt_executable(), *args, "--profiles-dir", str(project.DBT_PROFILES_DIR),
                "--target-path", str(target), "--quiet"]
-    window = {k: v for k, v in project.window_environment({"min_date": day, "max_date": day}).items() if v}
-    env = {**os.environ, **window, settings.HOME_ENV: str(paths.home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_LOG_PATH": str(target)}
+    with project.window_in_environment({"min_date": day, "max_date": day}):
+        env = {**os.environ, settings.HOME_ENV: str(paths.home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+               "DBT_LOG_PATH": str(target)}
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=project.dbt_project.project_dir, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

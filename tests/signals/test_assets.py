@@ -118,15 +118,21 @@ def test_parse_state_is_kept_from_a_run_and_given_to_the_next(tmp_path: Path) ->
     assert [p.name for p in saved.parent.iterdir()] == [project.PARTIAL_PARSE_FILE]
 
 
-def _parse(target: Path, home: Path, window: dict[str, str] | None) -> tuple[list[str], str]:
-    """``dbt parse`` of the project into ``target`` with ``window``: fct_generations'
-    incremental_predicates (decided at parse time) and dbt's log."""
+def _dbt_parse(target: Path, home: Path, window_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``dbt parse`` of the project into ``target`` for ``home``, with exactly ``window_env`` as
+    the window's environment (none of this process's)."""
     env = {k: v for k, v in os.environ.items() if k not in project.WINDOW_ENV.values()}
-    env.update({k: v for k, v in project.window_environment(window).items() if v})
-    env.update({"FLYWHEEL_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    subprocess.run([project.dbt_executable(), "parse", "--profiles-dir", str(project.DBT_PROFILES_DIR),
-                    "--target-path", str(target), "--log-path", str(target)],
-                   cwd=project.DBT_PROFILES_DIR, env=env, check=True, capture_output=True)
+    env.update({**window_env, "FLYWHEEL_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    return subprocess.run([project.dbt_executable(), "parse", "--profiles-dir", str(project.DBT_PROFILES_DIR),
+                           "--target-path", str(target), "--log-path", str(target)],
+                          cwd=project.DBT_PROFILES_DIR, env=env, capture_output=True, text=True, check=False)
+
+
+def _parse(target: Path, home: Path, window: dict[str, str] | None) -> tuple[list[str], str]:
+    """``dbt parse`` with ``window``: fct_generations' incremental_predicates (decided at parse
+    time) and dbt's log."""
+    parsed = _dbt_parse(target, home, {k: v for k, v in project.window_environment(window).items() if v})
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     return nodes["model.flywheel.fct_generations"]["config"]["incremental_predicates"], (target / "dbt.log").read_text()
 
@@ -151,12 +157,8 @@ def test_kept_parse_state_is_reparsed_where_the_window_changed(tmp_path: Path) -
 
 def test_a_window_that_is_not_a_date_stops_dbt_with_its_name(tmp_path: Path) -> None:
     # the window is pasted into SQL: anything but a date must stop the run, named, before any SQL
-    env = {k: v for k, v in os.environ.items() if k not in project.WINDOW_ENV.values()}
-    env.update({"FLYWHEEL_HOME": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-                "FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
-    parsed = subprocess.run([project.dbt_executable(), "parse", "--profiles-dir", str(project.DBT_PROFILES_DIR),
-                             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target")],
-                            cwd=project.DBT_PROFILES_DIR, env=env, capture_output=True, text=True, check=False)
+    parsed = _dbt_parse(tmp_path / "target", tmp_path, {"FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --",
+                                                        "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
     assert parsed.returncode != 0
     assert "FLYWHEEL_DBT_MIN_DATE must be a date (YYYY-MM-DD)" in parsed.stdout + parsed.stderr
 
