@@ -10,6 +10,7 @@ from pipelines.privacy.policies import POLICY_VERSION, field_policies
 from pipelines.privacy.scrubber import Scrubber
 from pipelines.privacy.stage import (
     NER_SAMPLE_SIZE,
+    UNCHANGED_SAMPLE_SIZE,
     expire_raw_zone,
     scrub_day,
     verify_day,
@@ -36,9 +37,11 @@ def _findings_table(findings_by_field: dict[tuple[str, str], int]) -> str:
             blocking=True,
             description=(
                 "A second, independent scan of the scrubbed day: every text re-scanned with the "
-                f"pattern and secret recognizers, a sample of up to {NER_SAMPLE_SIZE} natural-language texts "
-                "with NER as well, and every value the simulator's ground truth injected into "
-                "these events searched for. Any hit fails and stops everything downstream."
+                "pattern and secret recognizers (except code texts the same patterns left exactly "
+                f"as they came in, of which a sample of {UNCHANGED_SAMPLE_SIZE} is read), a sample of "
+                f"up to {NER_SAMPLE_SIZE} natural-language texts with NER as well, and every value the "
+                "simulator's ground truth injected into these events searched for. Any hit fails "
+                "and stops everything downstream."
             ),
         )
     ],
@@ -55,7 +58,7 @@ def scrubbed_events(context: dg.AssetExecutionContext, flywheel: FlywheelHome) -
     with Scrubber.for_home(paths, workers=flywheel.scrub_workers) as scrubber:
         stats = scrub_day(paths, day, scrubber)
         stats.seconds = time.perf_counter() - started
-        # The second look reads every text and line afresh; only the worker processes are shared.
+        # The second look reads the texts and lines afresh; only the worker processes are shared.
         with scrubber.rescanner() as rescanner:
             report = verify_day(paths, day, rescanner)
     return dg.MaterializeResult(
@@ -78,6 +81,7 @@ def scrubbed_events(context: dg.AssetExecutionContext, flywheel: FlywheelHome) -
                 metadata={
                     "texts_pattern_scanned": report.texts_pattern_scanned,
                     "texts_ner_scanned": report.texts_ner_scanned,
+                    "texts_unchanged_not_rescanned": report.texts_unchanged_not_rescanned,
                     "pattern_hits": dict(report.pattern_hits),
                     "ner_hits": dict(report.ner_hits),
                     "injected_values_checked": report.injected_checked,

@@ -108,6 +108,53 @@ def test_verification_catches_a_leak(tmp_path, scrubbed_home: settings.FlywheelP
     assert report.pattern_hits  # the independent pattern re-scan sees it too
 
 
+def test_rescan_reads_every_text_but_code_the_scrub_left_unchanged(scrubbed_home: settings.FlywheelPaths, scrubber: Scrubber) -> None:
+    table = pq.read_table(lake.partition_path(scrubbed_events_root(scrubbed_home), DAY))
+    raw = pq.read_table(lake.partition_path(scrubbed_home.raw_table("events"), DAY))
+    raw_by_id = {r["event_id"]: r for r in raw.to_pylist()}
+    nonempty = unchanged_code = 0
+    for row in table.to_pylist():
+        for column in ("prompt_text", "assistant_text", "code_patch", "feedback_comment", "build_error_message"):
+            if row[column]:
+                nonempty += 1
+                policy = "code" if column in ("code_patch", "build_error_message") else "natural_language"
+                unchanged_code += policy == "code" and raw_by_id[row["event_id"]][column] == row[column]
+    assert 0 < unchanged_code < nonempty
+
+    sampled = verify_day(scrubbed_home, DAY, scrubber, ner_sample_size=0, unchanged_sample_size=10)
+    assert sampled.passed, sampled
+    assert sampled.texts_unchanged_not_rescanned == unchanged_code - 10
+    assert sampled.texts_pattern_scanned == nonempty - unchanged_code + 10
+    every = verify_day(scrubbed_home, DAY, scrubber, ner_sample_size=0, unchanged_sample_size=10**9)
+    assert (every.texts_pattern_scanned, every.texts_unchanged_not_rescanned) == (nonempty, 0)
+
+
+def test_rescan_reads_a_code_text_that_differs_from_the_raw_zone(tmp_path, scrubbed_home: settings.FlywheelPaths, scrubber: Scrubber) -> None:
+    """A secret put into a scrubbed patch the scrub had left unchanged: the patch no longer equals
+    the raw zone's, so the pattern re-scan reads it (with no NER and no injected-value help)."""
+    home = settings.paths(tmp_path / "leaky-code")
+    settings.ensure_layout(home)
+    raw = lake.partition_path(home.raw_table("events"), DAY)
+    raw.parent.mkdir(parents=True)
+    raw.write_bytes(lake.partition_path(scrubbed_home.raw_table("events"), DAY).read_bytes())
+    source = lake.partition_path(scrubbed_events_root(scrubbed_home), DAY)
+    event_id = duckdb.sql(
+        f"SELECT s.event_id FROM read_parquet('{source}') s JOIN read_parquet('{raw}') r USING (event_id) "
+        "WHERE s.code_patch <> '' AND s.code_patch = r.code_patch ORDER BY s.event_id LIMIT 1"
+    ).fetchall()[0][0]
+    target = lake.partition_path(scrubbed_events_root(home), DAY)
+    target.parent.mkdir(parents=True)
+    duckdb.sql(
+        f"COPY (SELECT * REPLACE (CASE WHEN event_id = '{event_id}' "
+        "THEN code_patch || '\nconst contact = \"dana.whitfield@example.org\";' "
+        f"ELSE code_patch END AS code_patch) FROM read_parquet('{source}')) TO '{target}' (FORMAT parquet)"
+    )
+    report = verify_day(home, DAY, scrubber, ner_sample_size=0, unchanged_sample_size=0)
+    assert report.texts_unchanged_not_rescanned > 0
+    assert report.pattern_hits == {"code_patch:EMAIL_ADDRESS": 1}
+    assert not report.passed
+
+
 def test_binary_text_is_withheld_with_a_reason(home: settings.FlywheelPaths, scrubber: Scrubber) -> None:
     from tests.ingest.test_ingest import EVENTS, fresh, line, write_landing
 
