@@ -28,9 +28,14 @@
 {%- endmacro %}
 
 
+{#- Both ends of the window are given (by vars or the environment). -#}
+{% macro window_is_given() -%}
+    {{ return(window_day('min') is not none and window_day('max') is not none) }}
+{%- endmacro %}
+
+
 {% macro run_window_is_set() -%}
-    {{ return(window_day('min') is not none and window_day('max') is not none
-              and not should_full_refresh()) }}
+    {{ return(window_is_given() and not should_full_refresh()) }}
 {%- endmacro %}
 
 
@@ -85,7 +90,7 @@
   vars (pytest, a full build, an ad-hoc `dbt test`) tests see every row.
 -#}
 {% macro in_test_window(column, days_before=0, days_after=0) -%}
-    {%- if window_day('min') is not none and window_day('max') is not none -%}
+    {%- if window_is_given() -%}
         {{ column }} between date '{{ window_day('min') }}' - {{ days_before }}
             and date '{{ window_day('max') }}' + {{ days_after }}
     {%- else -%}
@@ -100,7 +105,7 @@
   older row groups instead of scanning every key of the table). Empty without a window.
 -#}
 {% macro recomputed_rows_predicates(column, days_before) -%}
-    {%- if window_day('min') is not none and window_day('max') is not none -%}
+    {%- if window_is_given() -%}
         {{ return([column ~ " >= date '" ~ window_day('min') ~ "' - " ~ days_before]) }}
     {%- else -%}
         {{ return([]) }}
