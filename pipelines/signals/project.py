@@ -32,6 +32,11 @@ DAILY_FOLDERS = ("staging", "intermediate", "marts/signals", "marts/health")
 DAILY_SELECTION = " ".join(f"path:models/{folder}" for folder in DAILY_FOLDERS)
 # Unit tests check SQL logic on hand-made rows: pytest runs them, daily runs need not.
 NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+# dbt writes a log file beside its artifacts (removed after a successful run, kept after a failed
+# one) at debug level by default: every query's text, 3.7 MB a daily run at a million interactions.
+# At info it keeps what each node did and how it ended (0.35 MB); measured on a real day of the
+# million, three interleaved pairs: 24.8 -> 22.5 s wall, 30.4 -> 27.7 CPU s a daily run.
+FILE_LOG_AT_INFO = ["--log-level-file", "info"]
 # Files whose change makes the manifest stale (directories too: a deleted file changes its folder).
 PROJECT_INPUTS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml", "selectors.yml")
@@ -147,7 +152,7 @@ def _set_environment(values: Mapping[str, str | None]) -> None:
 def build_args() -> list[str]:
     """`dbt build` of the signals stage, daily or history (Dagster adds --select; the window is
     in the environment: ``window_in_environment``)."""
-    return ["build", *NO_UNIT_TESTS]
+    return ["build", *NO_UNIT_TESTS, *FILE_LOG_AT_INFO]
 
 
 def parse_state_file(state_dir: Path) -> Path:
