@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +135,26 @@ def paths(home: str | os.PathLike[str] | None = None, lake_uri: str | None = Non
     chosen_lake = resolve_lake_uri(lake_uri)
     store = ObjectStore.from_env() if chosen_lake else ObjectStore()
     return FlywheelPaths(resolve_home(home), chosen_lake, store)
+
+
+@contextmanager
+def environment_holding(values: Mapping[str, str | None]) -> Iterator[None]:
+    """``os.environ`` holds ``values`` inside the block (None: the variable unset), and each
+    variable is as it was before once the block ends."""
+    before = {name: os.environ.get(name) for name in values}
+    _set_environment(values)
+    try:
+        yield
+    finally:
+        _set_environment(before)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def export_environment(p: FlywheelPaths) -> None:

@@ -35,7 +35,6 @@ its memory limit is lowered, which makes it give its cache back.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import re
 import sys
@@ -66,6 +65,7 @@ from pipelines.datasets.formats import (
 from pipelines.datasets.minhash import LshParams, MinHasher, lsh_params
 from pipelines.datasets.sources import SourceSummary, attach
 from pipelines.settings import FlywheelPaths
+from pipelines.worker_pools import default_start_method, worker_context
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -420,7 +420,8 @@ def _hash_to_file(band_file: Path, params: LshParams, options: BuildOptions, doc
             for batch in batches:
                 writer.write_table(band_rows(params, batch))
         else:
-            context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB
+            # never a fork of this process, which holds DuckDB; the server holds this module
+            context = worker_context(default_start_method(), (__name__,))
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 pending: set[Future[pa.Table]] = set()
                 for batch in batches:

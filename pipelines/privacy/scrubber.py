@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import re
 import resource
@@ -47,6 +46,7 @@ from pipelines.privacy.policies import NER_ENTITIES, POLICIES, Policy, field_pol
 from pipelines.privacy.pseudonyms import Finding, Pseudonymizer, placeholder_spans, replace_findings
 from pipelines.privacy.result import EMPTY_RESULT, NONE_RESULT, ScrubResult, quarantined
 from pipelines.settings import FlywheelPaths, pseudonym_key
+from pipelines.worker_pools import default_start_method, worker_context
 
 log = logging.getLogger(__name__)
 
@@ -502,7 +502,7 @@ class Scrubber:
         self.workers = workers
         self.batch_size = batch_size
         self.limits = _Limits(max_chars=max_chars)
-        self.start_method = start_method or _default_start_method()
+        self.start_method = start_method or default_start_method()
         self.stats = ScrubStats()
         self._pool: ProcessPoolExecutor | None = None
         # A rescanner borrows its scrubber's workers (see rescanner) and never shuts them down.
@@ -671,7 +671,8 @@ class Scrubber:
         if self._pool is None:
             # a rescanner whose borrowed pool broke starts (and so owns) a pool of its own
             self._owns_pool = True
-            context = multiprocessing.get_context(self.start_method)
+            # the server the workers fork from holds this module (and so Presidio and spaCy)
+            context = worker_context(self.start_method, (__name__,))
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,
@@ -730,7 +731,3 @@ def _worker_ready_wait(_: int) -> WorkerUsage:
         usage.ru_utime + usage.ru_stime,
     )
 
-
-def _default_start_method() -> str:
-    # forkserver: workers start from a clean process (no inherited threads or locks) on Linux.
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"

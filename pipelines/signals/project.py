@@ -22,7 +22,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from filelock import FileLock
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, environment_holding
 
 # dbt reads its profile from here whatever DBT_PROFILES_DIR says (passed as --profiles-dir).
 DBT_PROFILES_DIR = DBT_PROJECT_DIR
@@ -133,20 +133,8 @@ def window_environment(window: Mapping[str, str] | None) -> dict[str, str | None
 def window_in_environment(window: Mapping[str, str] | None) -> Iterator[None]:
     """``os.environ`` holds ``window`` (or no window) inside, as it was after: dagster-dbt gives
     the dbt process this process's environment, and a later invocation must not inherit a day."""
-    before = {variable: os.environ.get(variable) for variable in WINDOW_ENV.values()}
-    _set_environment(window_environment(window))
-    try:
+    with environment_holding(window_environment(window)):
         yield
-    finally:
-        _set_environment(before)
-
-
-def _set_environment(values: Mapping[str, str | None]) -> None:
-    for variable, value in values.items():
-        if value is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = value
 
 
 def build_args() -> list[str]:

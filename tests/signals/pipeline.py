@@ -34,16 +34,9 @@ class DayRun:
 @contextmanager
 def pointing_at(paths: settings.FlywheelPaths) -> Iterator[None]:
     """Point this process at ``paths`` for the block, and back where it was afterwards."""
-    saved = {name: os.environ.get(name) for name in (settings.HOME_ENV, "DAGSTER_HOME")}
-    prepare_environment(paths)
-    try:
+    with settings.environment_holding({name: os.environ.get(name) for name in (settings.HOME_ENV, "DAGSTER_HOME")}):
+        prepare_environment(paths)  # sets both
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def new_home(root: Path) -> settings.FlywheelPaths:
