@@ -28,7 +28,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipelines.privacy.first_names import AMBIGUOUS_FIRST_NAMES, FIRST_NAMES, SURNAMES
 from pipelines.privacy.lexicon import is_english_word, word_set
-from pipelines.privacy.patterns import make_result
+from pipelines.privacy.patterns import ScreenedPattern, make_result
 
 # A word of a name: letters of any script, inner apostrophes and hyphens ("O'Brien", "Jean-Luc").
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -72,7 +72,12 @@ _WEAK_CUE = re.compile(
 _TITLE = re.compile(
     r"\b(?i:mr|mrs|ms|mx|miss|dr|prof|sir|madam|mme|mlle|herr|frau|sr|sra)\.?[ \t]+(?=[^\W\d_])"
 )
-_CUES = ((_FREE_CUE, "free"), (_FIELD_CUE, "field"), (_WEAK_CUE, "weak"), (_TITLE, "title"))
+# Each tried only where one of its words begins (``ScreenedPattern``): ~5x faster on code lines.
+_CUES = tuple(
+    (ScreenedPattern(cue), mode)
+    for cue, mode in ((_FREE_CUE, "free"), (_FIELD_CUE, "field"), (_WEAK_CUE, "weak"), (_TITLE, "title"))
+)
+_FIELD_CUES = tuple(cue for cue in _CUES if cue[1] == "field")
 _VOCATIVE = re.compile(
     r"(?:^|(?<=[.!?]\s))(?P<name>[A-Z][^\W\d_]{2,}),\s+(?i:can|could|would|will|please|do|did|are|"
     r"is|have|i|we|you|let's|thanks|thank)\b",
@@ -256,10 +261,11 @@ def _cue_spans(text: str, tokens: list[re.Match[str]], which: str = "all") -> li
     """Names after a cue; ``which`` "line": cues ending on the name's line, "text": the others."""
     if which == "text" and not _cue_at_line_end(text):
         return []
+    lowered = text.lower() if text.isascii() else None  # read by every cue's screen
     cues_found = [
         (cue, mode)
-        for cues, mode in (((_FIELD_CUE, "field"),) if which == "text" else _CUES)
-        for cue in cues.finditer(text)
+        for pattern, mode in (_FIELD_CUES if which == "text" else _CUES)
+        for cue in pattern.finditer(text, lowered)
         if not _crosses_lines(cue, which)
     ]
     if not cues_found:

@@ -27,7 +27,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
-from pipelines.privacy.regex_syntax import literal_alternatives
+from pipelines.privacy.regex_syntax import literal_alternatives, match_prefixes
 
 VALUE_GROUP = "value"
 
@@ -191,6 +191,25 @@ def _matches(compiled: re.Pattern[str], text: str, starts: list[int] | None) -> 
         if match is not None:
             yield match
             resume = max(match.end(), start + 1)
+
+
+class ScreenedPattern:
+    """A compiled regex whose ``finditer`` tries it, on an ASCII text, only where one of its match
+    prefixes (``match_prefixes``) occurs in the lower-cased text: the same matches, as every
+    match starts at one of those positions (tested against the plain regex)."""
+
+    def __init__(self, compiled: re.Pattern[str]) -> None:
+        self.compiled = compiled
+        self.prefixes = match_prefixes(compiled.pattern, compiled.flags)
+
+    def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        """``compiled.finditer(text)``. ``lowered``: ``text.lower()`` of an ASCII text, when the
+        caller has it (several patterns read one text); else it is worked out here."""
+        if lowered is None and text.isascii():
+            lowered = text.lower()
+        if self.prefixes is None or lowered is None:
+            return self.compiled.finditer(text)
+        return _matches(self.compiled, text, sorted(set(_word_positions(lowered, self.prefixes))))
 
 
 def _anchored_starts(
