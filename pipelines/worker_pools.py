@@ -8,7 +8,7 @@ bare server imports everything it needs itself (Presidio, spaCy and the scrubber
 multiprocessing runs the main script again in every worker, so whatever that script imports too:
 ``flywheel`` imports the whole CLI (~2 CPU s more). Measured on this machine, starting the
 scrubber's two workers under a ``flywheel``-like script: 10.5 CPU s and 5.7 s wall, against
-1.6 CPU s and 1.1 s once the server holds those modules (the server imports them once, ~5 s,
+1.0-1.6 CPU s and ~1 s once the server holds those modules (the server imports them once, ~5 s,
 and serves every later pool of the process: the benchmark starts one pool a day).
 
 CPython's own default, preloading ``"__main__"``, never takes effect (3.11: the server is not told

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from pipelines.worker_pools import (
-    FORKSERVER,
     main_script_modules,
     server_import_environment,
     worker_context,
@@ -80,8 +79,6 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.skipif(FORKSERVER not in __import__("multiprocessing").get_all_start_methods(),
-                    reason="no forkserver on this platform")
 @pytest.mark.parametrize(("how", "expected"), [("preload", "True"), ("plain", "False")])
 def test_a_worker_forks_with_the_needed_modules_already_loaded(tmp_path: Path, how: str, expected: str) -> None:
     script = tmp_path / "pool_script.py"
@@ -111,8 +108,6 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.skipif(FORKSERVER not in __import__("multiprocessing").get_all_start_methods(),
-                    reason="no forkserver on this platform")
 def test_a_preloaded_module_is_the_one_this_process_imports(tmp_path: Path) -> None:
     app, elsewhere = tmp_path / "app", tmp_path / "elsewhere"
     app.mkdir()

@@ -109,9 +109,10 @@ def _prefixes(items: list[tuple[Any, Any]], length: int, limit: int) -> list[tup
             for choice, choice_open in choices or ():
                 joined = prefix + choice
                 extended.append((joined[:length], choice_open and len(joined) < length))
-        if choices is None or len(set(extended)) > limit:  # anything may come next, or too many
+        extended = list(dict.fromkeys(extended))
+        if choices is None or len(extended) > limit:  # anything may come next, or too many
             return [(prefix, False) for prefix, _ in results]  # to list: the prefixes end here
-        results = list(dict.fromkeys(extended))
+        results = extended
     return results
 
 
