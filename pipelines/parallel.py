@@ -27,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import dagster as dg
 
 from pipelines import runner
+from pipelines.dagster_instance import open_instance
 from pipelines.locks import exclusive_run
 from pipelines.settings import FlywheelPaths, export_environment, paths
 
@@ -69,7 +70,7 @@ def run_days_concurrently(
         return outcome.success
 
     ordered = sorted(days)
-    with exclusive_run(home.state / "run.lock", wait_seconds), dg.DagsterInstance.get() as instance:
+    with exclusive_run(home.state / "run.lock", wait_seconds), open_instance(home.dagster_home) as instance:
         runner.recover_after_crash(home, instance)
         for day in ordered:
             if not record(runner._execute(defs, DAILY_JOB, instance, day, INGEST_ASSETS)):
@@ -104,5 +105,5 @@ def _scrub_day_run(home: str, lake_uri: str, day: str) -> runner.StepOutcome:
     runner.prepare_environment(resolved)
     export_environment(resolved)
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(resolved.dagster_home) as instance:
         return runner._execute(defs, DAILY_JOB, instance, day, SCRUB_ASSETS)

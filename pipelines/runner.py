@@ -15,6 +15,7 @@ import dagster as dg
 
 from pipelines import lake
 from pipelines import scratch as scratch_space
+from pipelines.dagster_instance import open_instance
 from pipelines.locks import exclusive_run
 from pipelines.settings import FlywheelPaths, ensure_layout
 
@@ -100,7 +101,7 @@ def run_days(
 
     prepare_environment(home)
     report = RunReport()
-    with exclusive_run(home.state / "run.lock", wait_seconds), dg.DagsterInstance.get() as instance:
+    with exclusive_run(home.state / "run.lock", wait_seconds), open_instance(home.dagster_home) as instance:
         recover_after_crash(home, instance)
         for day in days:
             outcome = _execute(defs, DAILY_JOB, instance, partition=day)

@@ -199,7 +199,7 @@ def run_bench(
         history = [s for s in HISTORY_STAGES if s in config.stages]
         with ExitStack() as stack:
             if execute is None and (daily or history):
-                execute = _dagster_executor(stack)
+                execute = _dagster_executor(stack, paths)
 
             def stage_action(stage: str, partition: str | None) -> Callable[[], tuple[bool, str]]:
                 return lambda: execute(stage, partition)  # type: ignore[misc]
@@ -225,15 +225,14 @@ def run_bench(
     return _finish(result, started, sampler)
 
 
-def _dagster_executor(stack: ExitStack) -> StageExecutor:
+def _dagster_executor(stack: ExitStack, paths: FlywheelPaths) -> StageExecutor:
     """Each stage as an in-process run of its assets, with the definitions ``flywheel run`` uses."""
-    import dagster as dg
-
     from pipelines import runner
+    from pipelines.dagster_instance import open_instance
     from pipelines.definitions import defs
 
     keys = _stage_keys()
-    instance = stack.enter_context(dg.DagsterInstance.get())
+    instance = stack.enter_context(open_instance(paths.dagster_home))
 
     def execute(stage: str, partition: str | None) -> tuple[bool, str]:
         job, selection = keys[stage]

@@ -19,17 +19,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PROC = Path("/proc")
+# The sampler reads these files ~10 times a second for every thread of every process of the tree
+# (DuckDB and dbt start many): plain string paths and unbuffered reads, no pathlib objects; the
+# bench's own overhead is part of what it measures.
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb", buffering=0) as file:
+            return file.read()
+    except OSError:  # the process or thread ended meanwhile
+        return None
 
 
 def _children(pid: int) -> list[int]:
-    children: list[int] = []
+    """The children of every thread of ``pid`` (a child belongs to the thread that started it)."""
     try:
-        for task in (_PROC / str(pid) / "task").iterdir():
-            text = (task / "children").read_text()
-            children.extend(int(c) for c in text.split())
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        pass
+        return []
+    children: list[int] = []
+    for task in tasks:
+        listed = _read(f"/proc/{pid}/task/{task}/children")
+        if listed:
+            children.extend(map(int, listed.split()))
     return children
 
 
@@ -43,28 +58,23 @@ def tree_pids(root: int) -> list[int]:
     return pids
 
 
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a live process (Linux), or None."""
-    try:
-        fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+def _stat(pid: int) -> tuple[int, float] | None:
+    """Resident bytes and user + system CPU seconds of a live process (Linux), or None."""
+    text = _read(f"/proc/{pid}/stat")
+    if text is None:
         return None
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-def _rss_bytes(pid: int) -> int:
     try:
-        return int((_PROC / str(pid) / "statm").read_text().split()[1]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return 0
+        # after the command name (which may hold spaces and parentheses): state is field 3 of stat(5)
+        fields = text.rsplit(b")", 1)[1].split()
+        return int(fields[21]) * _PAGE, (int(fields[11]) + int(fields[12])) / _TICKS
+    except (IndexError, ValueError):
+        return None
 
 
 def tree_rss_mb(root: int | None = None) -> float:
     """Resident memory of a process tree now, in MB (0 where /proc is missing)."""
-    return sum(_rss_bytes(p) for p in tree_pids(root or os.getpid())) / 2**20
+    stats = (_stat(p) for p in tree_pids(root or os.getpid()))
+    return sum(stat[0] for stat in stats if stat is not None) / 2**20
 
 
 @dataclass
@@ -89,7 +99,7 @@ class TreeSampler:
 
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
-        self.available = (_PROC / str(os.getpid()) / "statm").exists()
+        self.available = (_PROC / str(os.getpid()) / "stat").exists()
         self._current: Peak | None = None
         self._overall = Peak()
         self._stop = threading.Event()
@@ -128,19 +138,21 @@ class TreeSampler:
         if not self.available:
             return
         me = os.getpid()
-        pids = tree_pids(me)
-        value = sum(_rss_bytes(p) for p in pids) / 2**20
-        for pid in pids:
+        value = 0
+        for pid in tree_pids(me):
+            stat = _stat(pid)
+            if stat is None:
+                continue
+            value += stat[0]
             if pid == me:
                 continue  # this process's own CPU comes exactly from getrusage
-            used = _cpu_seconds(pid)
-            if used is not None:
-                if first:
-                    peak._cpu_start[pid] = used
-                peak._cpu_last[pid] = used
-        peak.tree_mb = max(peak.tree_mb, value)
+            if first:
+                peak._cpu_start[pid] = stat[1]
+            peak._cpu_last[pid] = stat[1]
+        mb = value / 2**20
+        peak.tree_mb = max(peak.tree_mb, mb)
         peak.samples += 1
-        self._overall.tree_mb = max(self._overall.tree_mb, value)
+        self._overall.tree_mb = max(self._overall.tree_mb, mb)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

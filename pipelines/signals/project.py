@@ -17,10 +17,13 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 from filelock import FileLock
+from packaging import version
 
 from pipelines.settings import DBT_PROJECT_DIR, environment_holding
 
@@ -55,15 +58,25 @@ def dbt_executable() -> str:
 
 
 class FlywheelDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, less the dbt adapter it builds in this process before every command.
+    """dagster-dbt's resource, less two things it does in this process before every command.
 
-    That adapter serves only ``fetch_row_counts()`` / ``fetch_column_metadata()`` on the event
-    stream, which Flywheel does not call (dbt runs in its own process either way); building it
-    loads the profile and parses every macro of dbt and the project: ~1.7 CPU s a daily run.
+    - The dbt adapter it builds: it serves only ``fetch_row_counts()`` / ``fetch_column_metadata()``
+      on the event stream, which Flywheel does not call (dbt runs in its own process either way);
+      building it loads the profile and parses every macro of dbt and the project: ~1.7 CPU s a
+      daily run.
+    - ``dbt --version``, run once per resource, so once per Dagster run, to learn which dbt the
+      executable is: a whole dbt process started for it (~1.5 CPU s; ~3 on a slower machine).
+      When the executable is this environment's own dbt, its version is dbt-core's installed one.
     """
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return version.parse(metadata.version("dbt-core"))
+        return super()._cli_version
 
 
 def dbt_resource() -> DbtCliResource:

@@ -171,6 +171,28 @@ def test_dagster_builds_no_dbt_adapter_in_this_process() -> None:
     assert project.dbt_resource()._initialize_dbt_core_adapter(["build"]) is None
 
 
+def test_the_dbt_version_comes_from_the_installed_package_without_starting_dbt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    import dagster_dbt.core.resource as dbt_resource_module
+    import dbt.version
+
+    def no_process(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError(f"dbt was started to read its version: {args}")
+
+    monkeypatch.setattr(dbt_resource_module, "check_output", no_process)
+    # the version the executable beside this interpreter runs (`dbt --version` prints it, after
+    # asking PyPI for the latest release: a network call that runs no longer make)
+    assert str(project.dbt_resource()._cli_version) == dbt.version.__version__
+    # another executable (another environment's dbt, say) is still asked
+    elsewhere = tmp_path / "bin" / "dbt"
+    elsewhere.parent.mkdir()
+    elsewhere.symlink_to(project.dbt_executable())
+    monkeypatch.setattr(dbt_resource_module, "check_output", lambda *a, **k: b"Core:\n  - installed: 1.9.4\n")
+    other = project.FlywheelDbtCliResource(project_dir=project.dbt_project, dbt_executable=str(elsewhere))
+    assert str(other._cli_version) == "1.9.4"
+
+
 def test_manifest_is_parsed_when_missing_or_older_than_a_file(tmp_path: Path) -> None:
     copy = tmp_path / "dbt"
     shutil.copytree(project.DBT_PROFILES_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))

@@ -1,0 +1,129 @@
+"""The Dagster instance Flywheel's runs record into: ``$DAGSTER_HOME``'s, with an event log that keeps its connections.
+
+Dagster's SQLite event log (``SqliteEventLogStorage``, the default storage) builds a new SQLAlchemy
+engine for every event it stores and closes its connection afterwards: an engine, a connection
+and, because closing the last connection to a database in WAL mode checkpoints it, a checkpoint
+per event, twice for an asset or check event (its run's database and the index). A daily run
+stores several hundred events (every step, output, materialization and asset check). In a
+small process that only runs such jobs this was more than half of Dagster's own CPU time
+(docs/benchmarks.md, run J).
+
+``KeptConnectionSqliteEventLogStorage`` is that class with one engine and one open connection
+per database (the index, and the few run databases this process writes): the same files, tables
+and transactions (one per call, under the class's lock, as before). It is only used by the
+processes Flywheel starts (``open_instance``); ``dagster.yaml`` stays Dagster's default, so
+``dagster dev``, the daemon and any other reader open the same files with Dagster's own class.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.pool import StaticPool
+
+# Databases whose engine stays open: the index and the runs of the last few jobs (a process runs
+# one job at a time; an evicted database just gets a new engine if it is written again).
+KEPT_DATABASES = 4
+_DAGSTER_EVENT_LOG = ("dagster._core.storage.event_log", "SqliteEventLogStorage")
+_DAGSTER_SQLITE_STORAGE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage")
+
+
+class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log with one engine and one kept connection per shard database."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        # before Dagster's __init__, which may already write (a new home's index)
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_pid = os.getpid()
+        # index tables known to exist; Dagster's has_table opens a new engine to look, twice for
+        # every asset check event (tables are only dropped by a wipe, which forgets them)
+        self._tables_present: set[str] = set()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict) -> KeptConnectionSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> Engine:
+        if self._engines_pid != os.getpid():
+            # a forked child must not use its parent's connections (SQLite forbids it): forget them
+            # without closing them, as SQLAlchemy prescribes after a fork
+            for engine in self._engines.values():
+                engine.dispose(close=False)
+            self._engines.clear()
+            self._engines_pid = os.getpid()
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
+            return engine
+        # one connection, used by one caller at a time: every use is under self._db_lock
+        engine = create_engine(
+            self.conn_string_for_shard(shard), poolclass=StaticPool,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        self._engines[shard] = engine
+        while len(self._engines) > KEPT_DATABASES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:  # type: ignore[override]
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        if table_name in self._tables_present:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_present.add(table_name)
+        return present
+
+    def _close_engines(self) -> None:
+        with self._db_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    def wipe(self) -> None:
+        self._close_engines()  # the run databases are deleted: no connection may outlive them
+        self._tables_present.clear()
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._close_engines()
+        super().dispose()
+
+
+def kept_connection_ref(ref: InstanceRef) -> InstanceRef:
+    """``ref`` with its event log kept open, if it is Dagster's default SQLite one; else ``ref``."""
+    unified, event_log = ref.storage_data, ref.event_storage_data
+    # the default ``storage: sqlite`` block keeps its event log as SqliteEventLogStorage under
+    # history/runs, the ``base_dir`` the ref's separate event log entry names; any other storage
+    # (Postgres, a class of its own) is left as configured
+    if unified is not None and (unified.module_name, unified.class_name) != _DAGSTER_SQLITE_STORAGE:
+        return ref
+    if event_log is None or (event_log.module_name, event_log.class_name) != _DAGSTER_EVENT_LOG:
+        return ref
+    kept = ConfigurableClassData(__name__, KeptConnectionSqliteEventLogStorage.__name__, event_log.config_yaml)
+    return ref._replace(storage_data=None, event_storage_data=kept)
+
+
+def open_instance(dagster_home: Path) -> dg.DagsterInstance:
+    """The instance of ``dagster_home`` (its ``dagster.yaml``), as ``DagsterInstance.get()`` opens it."""
+    return dg.DagsterInstance.from_ref(kept_connection_ref(InstanceRef.from_dir(str(dagster_home))))
