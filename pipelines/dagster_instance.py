@@ -34,6 +34,9 @@ from sqlalchemy.pool import StaticPool
 # Databases whose engine stays open: the index and the runs of the last few jobs (a process runs
 # one job at a time; an evicted database just gets a new engine if it is written again).
 KEPT_DATABASES = 4
+# Engines a forked child inherited from its parent: kept referenced, never used or closed there
+# (closing them, even by garbage collection, would act on the parent's SQLite handles).
+_INHERITED_ENGINES: list[Engine] = []
 _DAGSTER_EVENT_LOG = ("dagster._core.storage.event_log", "SqliteEventLogStorage")
 _DAGSTER_SQLITE_STORAGE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage")
 
@@ -46,7 +49,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
         # index tables known to exist; Dagster's has_table opens a new engine to look, twice for
-        # every asset check event (tables are only dropped by a wipe, which forgets them)
+        # every asset check event (Dagster never drops them at run time; a wipe forgets them anyway)
         self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
 
@@ -54,14 +57,15 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict) -> KeptConnectionSqliteEventLogStorage:
         return cls(inst_data=inst_data, **config_value)
 
-    def _engine(self, shard: str) -> Engine:
+    def _forget_inherited_engines(self) -> None:
+        """In a forked child: set the parent's engines aside, neither used nor closed here."""
         if self._engines_pid != os.getpid():
-            # a forked child must not use its parent's connections (SQLite forbids it): forget them
-            # without closing them, as SQLAlchemy prescribes after a fork
-            for engine in self._engines.values():
-                engine.dispose(close=False)
+            _INHERITED_ENGINES.extend(self._engines.values())
             self._engines.clear()
             self._engines_pid = os.getpid()
+
+    def _engine(self, shard: str) -> Engine:
+        self._forget_inherited_engines()
         engine = self._engines.get(shard)
         if engine is not None:
             self._engines.move_to_end(shard)
@@ -96,18 +100,22 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _close_engines(self) -> None:
         with self._db_lock:
+            self._forget_inherited_engines()
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
 
     def wipe(self) -> None:
-        self._close_engines()  # the run databases are deleted: no connection may outlive them
+        # the run databases are deleted: no connection may outlive them. (Another process's wipe
+        # would go unnoticed by a kept connection; a wipe is an operator's act on an idle home, and
+        # Flywheel's runs hold the home's run lock.)
+        self._close_engines()
         self._tables_present.clear()
         super().wipe()
 
     def dispose(self) -> None:
+        super().dispose()  # first the file watcher, whose callbacks could open an engine again
         self._close_engines()
-        super().dispose()
 
 
 def kept_connection_ref(ref: InstanceRef) -> InstanceRef:

@@ -106,14 +106,17 @@ class BenchResult:
 
 
 def run_stage(paths: settings.FlywheelPaths, day: str) -> StageCost:
-    """One `dbt build` of the daily models for ``day``, exactly as the Dagster partition runs it."""
+    """One `dbt build` of the daily models for ``day``, as the Dagster partition runs it, except
+    that it writes run_results.json (read for the slowest nodes): ~1-2 CPU s more than the asset's
+    build (``NO_JSON_ARTIFACTS`` in project.py)."""
     args = project.cli_args_with_selection(project.build_args(), project.DAILY_SELECTION)
     # a fresh target folder per run, as dagster-dbt gives every invocation, started from the
     # parse state the home's last run kept, as the Dagster asset does (assets._stream)
     target = paths.tmp / f"dbt-bench-{uuid.uuid4().hex}"
     parse_state = project.parse_state_file(paths.state)
     project.restore_partial_parse(parse_state, target)
-    command = [project.dbt_executable(), *args, "--profiles-dir", str(project.DBT_PROFILES_DIR),
+    # the one difference: run_results.json is written, for the slowest nodes (dbt's last flag wins)
+    command = [project.dbt_executable(), *args, "--write-json", "--profiles-dir", str(project.DBT_PROFILES_DIR),
                "--target-path", str(target), "--quiet"]
     with project.window_in_environment({"min_date": day, "max_date": day}):
         env = {**os.environ, settings.HOME_ENV: str(paths.home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

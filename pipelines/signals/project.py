@@ -40,6 +40,13 @@ NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 # At info it keeps what each node did and how it ended (0.35 MB); measured on a real day of the
 # million, three interleaved pairs: 24.8 -> 22.5 s wall, 30.4 -> 27.7 CPU s a daily run.
 FILE_LOG_AT_INFO = ["--log-level-file", "info"]
+# Nor does a run need dbt's JSON artifacts: manifest.json (Dagster reads the one prepare_manifest
+# keeps), run_results.json, semantic_manifest.json and graph.gpickle, written by every invocation
+# into a target folder that a successful run then removes (the parse state is written either way;
+# a failed run keeps its folder with dbt.log and the compiled SQL, and Dagster holds every node's
+# outcome). A history build on a one-day home, two interleaved pairs: 15.8 / 15.4 -> 13.7 / 14.0
+# CPU s (docs/benchmarks.md, run J).
+NO_JSON_ARTIFACTS = ["--no-write-json"]
 # Files whose change makes the manifest stale (directories too: a deleted file changes its folder).
 PROJECT_INPUTS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml", "selectors.yml")
@@ -75,7 +82,10 @@ class FlywheelDbtCliResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
-            return version.parse(metadata.version("dbt-core"))
+            try:
+                return version.parse(metadata.version("dbt-core"))
+            except metadata.PackageNotFoundError:  # another dbt installed there (Fusion): ask it
+                pass
         return super()._cli_version
 
 
@@ -153,7 +163,7 @@ def window_in_environment(window: Mapping[str, str] | None) -> Iterator[None]:
 def build_args() -> list[str]:
     """`dbt build` of the signals stage, daily or history (Dagster adds --select; the window is
     in the environment: ``window_in_environment``)."""
-    return ["build", *NO_UNIT_TESTS, *FILE_LOG_AT_INFO]
+    return ["build", *NO_UNIT_TESTS, *FILE_LOG_AT_INFO, *NO_JSON_ARTIFACTS]
 
 
 def parse_state_file(state_dir: Path) -> Path:

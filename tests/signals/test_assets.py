@@ -90,6 +90,7 @@ def test_run_window_covers_the_partition_days_inclusive_and_reaches_dbt_in_the_e
     args = project.build_args()
     assert args[0] == "build" and "--vars" not in args and "unit_test" in args
     assert args[args.index("--log-level-file") + 1] == "info"  # not every query's text (debug)
+    assert "--no-write-json" in args  # no artifacts that a successful run deletes unread
 
 
 def test_a_window_is_in_the_environment_only_while_dbt_starts(monkeypatch: pytest.MonkeyPatch) -> None:
