@@ -16,11 +16,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-_PROC = Path("/proc")
 # The sampler reads these files ~10 times a second for every thread of every process of the tree
 # (DuckDB and dbt start many): plain string paths and unbuffered reads, no pathlib objects; the
 # bench's own overhead is part of what it measures.
@@ -99,7 +97,7 @@ class TreeSampler:
 
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
-        self.available = (_PROC / str(os.getpid()) / "stat").exists()
+        self.available = os.path.exists(f"/proc/{os.getpid()}/stat")
         self._current: Peak | None = None
         self._overall = Peak()
         self._stop = threading.Event()

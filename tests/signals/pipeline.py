@@ -6,7 +6,6 @@ ingest, the scrubbing asset, then the partitioned dbt assets and their checks.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,8 +33,8 @@ class DayRun:
 @contextmanager
 def pointing_at(paths: settings.FlywheelPaths) -> Iterator[None]:
     """Point this process at ``paths`` for the block, and back where it was afterwards."""
-    with settings.environment_holding({name: os.environ.get(name) for name in (settings.HOME_ENV, "DAGSTER_HOME")}):
-        prepare_environment(paths)  # sets both
+    with settings.environment_holding({settings.HOME_ENV: str(paths.home), "DAGSTER_HOME": str(paths.dagster_home)}):
+        prepare_environment(paths)  # the rest of what a run needs: layout, dagster.yaml
         yield
 
 
