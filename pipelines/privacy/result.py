@@ -9,11 +9,17 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ScrubResult:
     """The scrubbed ``text`` (None for a None input or a quarantined one), how many findings of
-    each entity type were replaced, and why the text was quarantined, if it was."""
+    each entity type were replaced, and why the text was quarantined, if it was.
+
+    ``output_verified``: the scrub replaced something and then read its own output again and found
+    nothing more, so scrubbing the output gives it back unchanged (``scrub_batch``). The cache
+    records that of the output too (``Scrubber._keep``); a result read from a cache says False.
+    """
 
     text: str | None
     findings: Mapping[str, int] = field(default_factory=dict)
     quarantine_reason: str | None = None
+    output_verified: bool = field(default=False, compare=False, repr=False)
 
     @property
     def quarantined(self) -> bool:

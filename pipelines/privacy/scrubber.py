@@ -376,11 +376,14 @@ def scrub_batch(
                 counts[i].update(found)
                 changed.append(i)
         pending = changed
+    # A text still pending changed in the last round: its output was not read again.
+    unverified = set(pending)
     for i, text in current.items():
         if i in failed:
             results[i] = quarantined(f"scrubbing failed ({type(failed[i]).__name__})")
         else:
-            results[i] = ScrubResult(text, dict(sorted(counts[i].items())))
+            results[i] = ScrubResult(text, dict(sorted(counts[i].items())),
+                                     output_verified=bool(counts[i]) and i not in unverified)  # fmt: skip
     return results  # type: ignore[return-value]
 
 
@@ -634,13 +637,19 @@ class Scrubber:
 
     def _keep(self, policy: Policy, results: Mapping[str, ScrubResult]) -> None:
         """Write results to the persistent cache: all of them for ``cached_policies``, else only
-        those that replaced nothing (stored as a key and counts)."""
+        those that replaced nothing (stored as a key and counts). A verified output is kept as
+        its own scrub, unchanged (``ScrubResult.output_verified``): the training sets' re-scan
+        reads scrubbed texts, and finds the changed ones there instead of reading them again."""
         if self.cache is None or not results:
             return
         if self.cached_policies is None or policy.name in self.cached_policies:
-            self.cache.put_many(policy, results.items())
+            kept = list(results.items())
         else:
-            self.cache.put_many(policy, [(text, r) for text, r in results.items() if r.text == text])
+            kept = [(text, r) for text, r in results.items() if r.text == text]
+        # (an output that is also an input here is kept as what its own scrub gave)
+        outputs = [(r.text, ScrubResult(r.text)) for r in results.values()
+                   if r.output_verified and r.text is not None and r.text not in results]  # fmt: skip
+        self.cache.put_many(policy, kept + outputs)
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
         return [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
