@@ -13,6 +13,8 @@ Storage is one SQLite file (stdlib, point lookups by primary key, safe for sever
 share, entries deletable one by one). Deleting the file is always safe: the next run rescrubs.
 A result whose output is its input (most texts: nothing to replace) goes to the ``unchanged``
 table, which stores no text at all: a code change's entry is ~60 bytes instead of its ~3.4 kB.
+A changed text's output that the scrub read again and found clean (``ScrubResult.output_verified``)
+goes there too, as its own scrub: the training sets' re-scan reads scrubbed texts.
 """
 
 from __future__ import annotations
