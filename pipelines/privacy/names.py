@@ -258,9 +258,8 @@ def _crosses_lines(match: re.Match[str], which: str) -> bool:
 
 
 def _cue_spans(text: str, tokens: list[re.Match[str]], which: str = "all") -> list[_Span]:
-    """Names after a cue; ``which`` "line": cues ending on the name's line, "text": the others."""
-    if which == "text" and not _cue_at_line_end(text):
-        return []
+    """Names after a cue; ``which`` "line": cues ending on the name's line, "text": the others
+    (NameRecognizer.analyze asks for those only when ``_cue_at_line_end``)."""
     lowered = text.lower() if text.isascii() else None  # read by every cue's screen
     cues_found = [
         (cue, mode)
@@ -282,9 +281,8 @@ def _cue_spans(text: str, tokens: list[re.Match[str]], which: str = "all") -> li
 
 
 def _vocative_spans(text: str, which: str = "all") -> list[_Span]:
-    """Vocatives; ``which`` "line": name and verb on one line, "text": on different lines."""
-    if which == "text" and not _vocative_at_line_end(text):
-        return []
+    """Vocatives; ``which`` "line": name and verb on one line, "text": on different lines
+    (NameRecognizer.analyze asks for those only when ``_vocative_at_line_end``)."""
     spans = []
     for match in _VOCATIVE.finditer(text):
         if _crosses_lines(match, which):
@@ -325,13 +323,17 @@ class NameRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: object = None
     ) -> list[RecognizerResult]:
-        if self.which == "text" and not (_cue_at_line_end(text) or _vocative_at_line_end(text)):
-            return []
+        if self.which == "text":
+            # what reaches past a line break starts with a cue or a vocative's comma at a line's end
+            cue_at_end, vocative_at_end = _cue_at_line_end(text), _vocative_at_line_end(text)
+            if not (cue_at_end or vocative_at_end):
+                return []
         tokens = list(_TOKEN.finditer(text))
         if not tokens:
             return []
         if self.which == "text":
-            spans = _cue_spans(text, tokens, "text") + _vocative_spans(text, "text")
+            spans = _cue_spans(text, tokens, "text") if cue_at_end else []
+            spans += _vocative_spans(text, "text") if vocative_at_end else []
         else:
             spans = _gazetteer_spans(text, tokens, self.allow_lowercase)
             spans += _surname_spans(text, tokens)
