@@ -93,6 +93,8 @@ class RuleRecognizer(PatternRecognizer):
             for rule in self.rules
             if rule.anchor
         }
+        # The trigger or an anchor is looked up as words in the lower-cased text (ASCII texts).
+        self._reads_lowered = self._trigger_words is not None or any(w for _, w in self._anchors.values())
         super().__init__(
             supported_entity=entity,
             name=name or f"{entity.title().replace('_', '')}Recognizer",
@@ -121,25 +123,32 @@ class RuleRecognizer(PatternRecognizer):
         nlp_artifacts: object = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        if self.screen and self.trigger is not None and not self._triggered(text):
+        # Lower-cased once for the trigger and every anchor; rules that share an anchor and a
+        # reach share their starts (a recognizer's rules often do: the token assignments).
+        lowered = text.lower() if self.screen and self._reads_lowered and text.isascii() else None
+        if self.screen and self.trigger is not None and not self._triggered(text, lowered):
             return []
         entity = self.supported_entities[0]
         results = []
+        anchored: dict[tuple[str, int], list[int]] = {}
         for rule, compiled in self._compiled:
             starts = None
             if self.screen and rule.starts is not None:
                 starts = rule.starts(text)
             elif self.screen and rule.anchor is not None:
-                starts = _anchored_starts(rule, self._anchors[rule.anchor], text)
+                where = (rule.anchor, rule.anchor_reach)
+                if where not in anchored:
+                    anchored[where] = _anchored_starts(rule, self._anchors[rule.anchor], text, lowered)
+                starts = anchored[where]
             scan = _scan_numbers if rule.refine else _scan
             for start, end in scan(rule, compiled, text, starts):
                 results.append(make_result(entity, start, end, rule.score, self, rule.name))
         return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
 
 
-    def _triggered(self, text: str) -> bool:
-        if self._trigger_words is not None and text.isascii():
-            lowered = text.lower()
+    def _triggered(self, text: str, lowered: str | None) -> bool:
+        """``lowered``: ``text.lower()`` when the text is ASCII, else None."""
+        if self._trigger_words is not None and lowered is not None:
             return any(word in lowered for word in self._trigger_words)
         if self._trigger_strings is not None:
             return any(string in text for string in self._trigger_strings)
@@ -213,12 +222,13 @@ class ScreenedPattern:
 
 
 def _anchored_starts(
-    rule: Rule, anchor: tuple[re.Pattern[str], tuple[str, ...] | None], text: str
+    rule: Rule, anchor: tuple[re.Pattern[str], tuple[str, ...] | None], text: str, lowered: str | None
 ) -> list[int]:
-    """Every position where a match of ``rule`` can start (``Rule.anchor``), in order."""
+    """Every position where a match of ``rule`` can start (``Rule.anchor``), in order.
+    ``lowered``: ``text.lower()`` when the text is ASCII, else None."""
     lookahead, words = anchor
-    if words is not None and text.isascii():
-        positions = _word_positions(text.lower(), words)
+    if words is not None and lowered is not None:
+        positions = _word_positions(lowered, words)
     else:
         positions = [occurrence.start() for occurrence in lookahead.finditer(text)]
     starts: set[int] = set()
