@@ -13,8 +13,9 @@ Storage is one SQLite file (stdlib, point lookups by primary key, safe for sever
 share, entries deletable one by one). Deleting the file is always safe: the next run rescrubs.
 A result whose output is its input (most texts: nothing to replace) goes to the ``unchanged``
 table, which stores no text at all: a code change's entry is ~60 bytes instead of its ~3.4 kB.
-A changed text's output that the scrub read again and found clean (``ScrubResult.output_verified``)
-goes there too, as its own scrub: the training sets' re-scan reads scrubbed texts.
+The lake's scrubber puts there too each changed text's output that the scrub read again and found
+clean (``ScrubResult.output_verified``, ``put_verified``), as its own scrub: the training sets'
+re-scan reads scrubbed texts.
 """
 
 from __future__ import annotations
@@ -89,21 +90,23 @@ class ScrubCache:
         return mac.digest()[:KEY_BYTES]
 
     def get_many(self, policy: Policy, texts: Sequence[str]) -> dict[str, ScrubResult]:
-        """The cached results among ``texts`` (by text; missing texts are absent)."""
+        """The cached results among ``texts`` (by text; missing texts are absent). A ``scrubbed``
+        row wins over an ``unchanged`` one of the same key (only ``put_verified`` could leave both,
+        and the result with findings is the safe one)."""
         by_key = {self.key_for(policy, t): t for t in texts}
         keys = list(by_key)
         found: dict[str, ScrubResult] = {}
         for i in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[i : i + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
-            if "scrubbed" in self._tables:
-                rows = self._db.execute(f"SELECT key, text, findings FROM scrubbed WHERE key IN ({marks})", chunk)
-                for key, scrubbed, findings in rows.fetchall():
-                    found[by_key[key]] = ScrubResult(scrubbed, json.loads(findings))
             if "unchanged" in self._tables:
                 rows = self._db.execute(f"SELECT key, findings FROM unchanged WHERE key IN ({marks})", chunk)
                 for key, findings in rows.fetchall():
                     found[by_key[key]] = ScrubResult(by_key[key], json.loads(findings))
+            if "scrubbed" in self._tables:
+                rows = self._db.execute(f"SELECT key, text, findings FROM scrubbed WHERE key IN ({marks})", chunk)
+                for key, scrubbed, findings in rows.fetchall():
+                    found[by_key[key]] = ScrubResult(scrubbed, json.loads(findings))
         return found
 
     def put_many(self, policy: Policy, items: Iterable[tuple[str, ScrubResult]]) -> int:
@@ -124,6 +127,21 @@ class ScrubCache:
                 self._db.executemany("INSERT OR REPLACE INTO scrubbed VALUES (?, ?, ?, ?, ?)", changed)
                 self._db.executemany("INSERT OR REPLACE INTO unchanged VALUES (?, ?, ?, ?)", unchanged)
         return len(changed) + len(unchanged)
+
+    def put_verified(self, policy: Policy, outputs: Iterable[str]) -> int:
+        """Store scrub outputs that their scrub read again and found clean as their own scrub:
+        unchanged, no findings (``ScrubResult.output_verified``). Never over an entry the key
+        already has: a computed result stands. Returns the number of rows written."""
+        now = int(time.time())
+        rows = [(key, self.policy_version, "{}", now, key) for key in {self.key_for(policy, t) for t in outputs}]
+        if not rows:
+            return 0
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO unchanged SELECT ?, ?, ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM scrubbed WHERE key = ?)", rows)  # fmt: skip
+            return self._db.total_changes - before
 
     def forget(self, policy: Policy, texts: Iterable[str]) -> int:
         """Delete the entries of these raw texts (e.g. a user's data after a deletion request),

@@ -382,8 +382,9 @@ def scrub_batch(
         if i in failed:
             results[i] = quarantined(f"scrubbing failed ({type(failed[i]).__name__})")
         else:
-            results[i] = ScrubResult(text, dict(sorted(counts[i].items())),
-                                     output_verified=bool(counts[i]) and i not in unverified)  # fmt: skip
+            # (and the output passes clean() as it is: a fresh scrub would not quarantine it)
+            verified = bool(counts[i]) and i not in unverified and clean(text, limits.max_chars) == (text, None)
+            results[i] = ScrubResult(text, dict(sorted(counts[i].items())), output_verified=verified)
     return results  # type: ignore[return-value]
 
 
@@ -480,7 +481,8 @@ class Scrubber:
     ``fallback_cache_dirs``: other scrub caches of the same key, read (never written) for
     what this one lacks; their results are the same function of (policy, POLICY_VERSION, text),
     and what they answer is copied into this cache. ``workers``: processes to scrub with (1 = in
-    this process).
+    this process). ``keeps_verified_outputs``: also record each verified output as its own scrub
+    (``ScrubResult.output_verified``; the lake's scrubber does, for the training sets' re-scan).
     """
 
     def __init__(
@@ -494,6 +496,7 @@ class Scrubber:
         start_method: str | None = None,
         cached_policies: Collection[str] | None = None,
         fallback_cache_dirs: Sequence[Path] = (),
+        keeps_verified_outputs: bool = False,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -502,6 +505,7 @@ class Scrubber:
         self.cache = ScrubCache(cache_dir, key) if cache_dir is not None else None
         self.fallback_caches = _open_fallbacks(fallback_cache_dirs, key)
         self.cached_policies = None if cached_policies is None else frozenset(cached_policies)
+        self.keeps_verified_outputs = keeps_verified_outputs
         self.workers = workers
         self.batch_size = batch_size
         self.limits = _Limits(max_chars=max_chars)
@@ -515,8 +519,11 @@ class Scrubber:
     @classmethod
     def for_home(cls, paths: FlywheelPaths, **options: Any) -> Scrubber:
         """The lake's scrubber: the home's pseudonym key, its cache under ``paths.cache / "scrub"``,
-        keeping the outputs of natural-language texts only (LAKE_CACHED_POLICIES)."""
+        keeping the outputs of natural-language texts only (LAKE_CACHED_POLICIES), and every
+        verified output as its own scrub (the lake's texts: what the training sets' re-scan reads,
+        and what a deletion forgets by)."""
         options.setdefault("cached_policies", LAKE_CACHED_POLICIES)
+        options.setdefault("keeps_verified_outputs", True)
         return cls(pseudonym_key(paths), cache_dir=lake_cache_dir(paths), **options)
 
     # lifecycle
@@ -637,19 +644,20 @@ class Scrubber:
 
     def _keep(self, policy: Policy, results: Mapping[str, ScrubResult]) -> None:
         """Write results to the persistent cache: all of them for ``cached_policies``, else only
-        those that replaced nothing (stored as a key and counts). A verified output is kept as
-        its own scrub, unchanged (``ScrubResult.output_verified``): the training sets' re-scan
-        reads scrubbed texts, and finds the changed ones there instead of reading them again."""
+        those that replaced nothing (stored as a key and counts). With ``keeps_verified_outputs``
+        a verified output is kept as its own scrub, unchanged (``ScrubResult.output_verified``):
+        the training sets' re-scan reads scrubbed texts, and finds the changed ones there instead
+        of reading them again."""
         if self.cache is None or not results:
             return
         if self.cached_policies is None or policy.name in self.cached_policies:
-            kept = list(results.items())
+            self.cache.put_many(policy, results.items())
         else:
-            kept = [(text, r) for text, r in results.items() if r.text == text]
-        # (an output that is also an input here is kept as what its own scrub gave)
-        outputs = [(r.text, ScrubResult(r.text)) for r in results.values()
-                   if r.output_verified and r.text is not None and r.text not in results]  # fmt: skip
-        self.cache.put_many(policy, kept + outputs)
+            self.cache.put_many(policy, [(text, r) for text, r in results.items() if r.text == text])
+        if self.keeps_verified_outputs:
+            # (an output that is also an input here is kept as what its own scrub gave)
+            self.cache.put_verified(policy, [r.text for r in results.values() if r.output_verified
+                                             and r.text is not None and r.text not in results])  # fmt: skip
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
         return [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]

@@ -181,7 +181,8 @@ def test_the_rescan_takes_what_the_lakes_scrubber_already_read_from_its_cache(tm
 
     key = TEST_KEY.encode()
     raw = ["make a todo app with a dark theme", "write to jane.doe@example.com about the launch"]
-    with Scrubber(key, cache_dir=tmp_path / "lake", cached_policies=LAKE_CACHED_POLICIES) as lake:
+    with Scrubber(key, cache_dir=tmp_path / "lake", cached_policies=LAKE_CACHED_POLICIES,
+                  keeps_verified_outputs=True) as lake:  # as Scrubber.for_home opens it
         scrubbed = [r.text for r in lake.scrub(raw, "natural_language")]
     assert scrubbed[0] == raw[0] and "jane.doe" not in scrubbed[1]
     scanner = gates.PrivacyScanner(key, mode="full", cache_dir=tmp_path / "rescan",
