@@ -11,9 +11,11 @@ class ScrubResult:
     """The scrubbed ``text`` (None for a None input or a quarantined one), how many findings of
     each entity type were replaced, and why the text was quarantined, if it was.
 
-    ``output_verified``: the scrub replaced something and then read its own output again and found
-    nothing more, so scrubbing the output gives it back unchanged (``scrub_batch``). The cache
-    records that of the output too (``Scrubber._keep``); a result read from a cache says False.
+    ``output_verified``: the scrub replaced something, then read its own output again and found
+    nothing more, and ``clean()`` passes the output as it is, so scrubbing the output gives it
+    back unchanged (``scrub_batch``). A scrubber with ``keeps_verified_outputs`` (the lake's)
+    records that of the output in its cache (``Scrubber._keep``); a result read from a cache says
+    False.
     """
 
     text: str | None
