@@ -1,7 +1,7 @@
 """How Flywheel's process pools start their workers: forked from a server that already holds what
 they import, instead of each worker importing it again.
 
-The pools (the scrubber's workers, the training set's MinHash workers) use the ``forkserver``
+The pools (ingest's, the scrubber's workers, the training set's MinHash workers) use the ``forkserver``
 start method where there is one: a worker is forked from a small server process, never from the
 process that holds DuckDB connections, Dagster's instance and threads. But a worker forked from a
 bare server imports everything it needs itself (Presidio, spaCy and the scrubber: ~3 CPU s), and
@@ -41,6 +41,11 @@ from types import ModuleType
 from pipelines.settings import environment_holding
 
 FORKSERVER = "forkserver"
+# The modules the workers of Flywheel's pools run (ingest, the scrubber, the training set's MinHash).
+# The server keeps the preload list of the pool that started it, and the daily job's first pool is
+# ingest's: so every pool asks for all of them, and the scrubber's workers still fork with Presidio
+# and spaCy loaded whichever pool came first.
+POOL_MODULES = ("pipelines.ingest.load", "pipelines.privacy.scrubber", "pipelines.datasets.build")
 # Modules every pool of this process asked the server to hold (the server reads the list once).
 _preloaded: set[str] = set()
 
@@ -70,6 +75,13 @@ def main_script_modules(main: ModuleType | None) -> set[str]:
     }  # fmt: skip
 
 
+def can_start_workers() -> bool:
+    """Workers run the caller's main script again: impossible when it was read from stdin (its
+    file name does not exist); then the caller does the work itself."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.exists(main_file)
+
+
 def worker_context(start_method: str, needed_modules: tuple[str, ...]) -> BaseContext:
     """The multiprocessing context for a pool whose workers import ``needed_modules``.
 
@@ -78,7 +90,7 @@ def worker_context(start_method: str, needed_modules: tuple[str, ...]) -> BaseCo
     """
     context = multiprocessing.get_context(start_method)
     if start_method == FORKSERVER:
-        _preloaded.update(needed_modules, main_script_modules(sys.modules.get("__main__")))
+        _preloaded.update(POOL_MODULES, needed_modules, main_script_modules(sys.modules.get("__main__")))
         context.set_forkserver_preload(["__main__", *sorted(_preloaded)])
         with environment_holding(server_import_environment(sys.path, os.getcwd())):
             forkserver.ensure_running()  # no-op when this process's server runs already

@@ -69,9 +69,9 @@ def loaded(name):
     return name in sys.modules
 
 if __name__ == "__main__":
-    wanted = "pipelines.datasets.minhash"
-    if sys.argv[1] == "preload":
-        context = worker_context("forkserver", (wanted,))
+    how, asked, wanted = sys.argv[1:]
+    if how == "preload":
+        context = worker_context("forkserver", (asked,))
     else:
         context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(1, mp_context=context) as pool:
@@ -79,13 +79,23 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.parametrize(("how", "expected"), [("preload", "True"), ("plain", "False")])
-def test_a_worker_forks_with_the_needed_modules_already_loaded(tmp_path: Path, how: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("how", "asked", "wanted", "expected"),
+    [
+        ("preload", "pipelines.datasets.minhash", "pipelines.datasets.minhash", "True"),
+        ("plain", "pipelines.datasets.minhash", "pipelines.datasets.minhash", "False"),
+        # ingest's pool starts the server in a daily run: the scrubber's workers fork from it later
+        ("preload", "pipelines.ingest.load", "pipelines.privacy.scrubber", "True"),
+    ],
+)
+def test_a_worker_forks_with_the_needed_modules_already_loaded(
+    tmp_path: Path, how: str, asked: str, wanted: str, expected: str
+) -> None:
     script = tmp_path / "pool_script.py"
     script.write_text(_SCRIPT)
     result = subprocess.run(
-        [sys.executable, str(script), how], capture_output=True, text=True, cwd=REPO, timeout=120,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        [sys.executable, str(script), how, asked, wanted], capture_output=True, text=True, cwd=REPO,
+        timeout=120, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -65,7 +64,7 @@ from pipelines.datasets.formats import (
 from pipelines.datasets.minhash import LshParams, MinHasher, lsh_params
 from pipelines.datasets.sources import SourceSummary, attach
 from pipelines.settings import FlywheelPaths
-from pipelines.worker_pools import default_start_method, worker_context
+from pipelines.worker_pools import can_start_workers, default_start_method, worker_context
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -366,12 +365,6 @@ def band_rows(params: LshParams, batch: pa.RecordBatch) -> pa.Table:
     }, schema=_BAND_SCHEMA)
 
 
-def _can_spawn() -> bool:
-    """Spawned workers re-import ``__main__``: impossible when it came from stdin or ``-c``."""
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return main_file is None or Path(main_file).exists()
-
-
 def _band_hashes(con: duckdb.DuckDBPyConnection, params: LshParams, options: BuildOptions, work_dir: Path) -> None:
     """MinHash every document, a batch at a time, into the ``bands`` table (via a Parquet file).
 
@@ -416,7 +409,7 @@ def _hash_to_file(band_file: Path, params: LshParams, options: BuildOptions, doc
                   batches: pa.RecordBatchReader) -> None:
     workers = options.threads or os.cpu_count() or 1
     with pq.ParquetWriter(band_file, _BAND_SCHEMA, compression="zstd") as writer:
-        if workers < 2 or documents < PARALLEL_MINHASH_DOCS or not _can_spawn():
+        if workers < 2 or documents < PARALLEL_MINHASH_DOCS or not can_start_workers():
             for batch in batches:
                 writer.write_table(band_rows(params, batch))
         else:

@@ -19,7 +19,6 @@ import dataclasses
 import multiprocessing
 import os
 import shutil
-import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -45,6 +44,7 @@ from pipelines.simulator.worker import (
     remember_population,
     run_part,
 )
+from pipelines.worker_pools import can_start_workers
 
 BILLING_FILE = "billing.jsonl"
 HISTORY_FILE = "history.jsonl"
@@ -63,15 +63,9 @@ FAULTS_DESCRIPTION = {
 
 
 def default_workers(config: SimulationConfig) -> int:
-    if config.interactions_per_day * config.days < PARALLEL_MIN_INTERACTIONS or not _can_spawn():
+    if config.interactions_per_day * config.days < PARALLEL_MIN_INTERACTIONS or not can_start_workers():
         return 1
     return max(1, min(os.cpu_count() or 1, config.parts_per_day * config.days))
-
-
-def _can_spawn() -> bool:
-    """Spawned workers re-import the caller's ``__main__``: impossible when it was read from stdin."""
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return main_file is None or os.path.exists(main_file)
 
 
 def _install(built: Path, destination: Path) -> None:
@@ -131,7 +125,7 @@ def _tasks(config: SimulationConfig, population: Population, staging: Path) -> I
 
 def _results(tasks: Iterator[PartTask], workers: int) -> Iterator[PartResult]:
     """Part results in task order, computed in this process or in ``workers`` spawned processes."""
-    if workers <= 1 or not _can_spawn():
+    if workers <= 1 or not can_start_workers():
         yield from map(run_part, tasks)
         return
     # spawn, not fork: the caller may hold threads (Dagster, the gzip thread) that fork would copy mid-lock.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import shutil
 import uuid
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import lake
-from pipelines.ingest.load import ingest_day, quarantine_root, valid_table_root
+from pipelines import lake, settings
+from pipelines.ingest import load
+from pipelines.ingest.load import file_stats_root, ingest_day, quarantine_root, valid_table_root
 from pipelines.settings import FlywheelPaths
 from tests.conftest import contract_examples
 
@@ -116,6 +118,58 @@ def test_quarantine_rows_say_where_and_why(bad_day: FlywheelPaths) -> None:
     public = quarantined(bad_day, DAY, restricted=False)
     assert "excerpt" not in public[0]
     assert len(public) == len(restricted)
+
+
+def day_written(home: FlywheelPaths, day: str) -> dict[str, list[dict]]:
+    """Every file the load of ``day`` wrote, as rows (the lake's and the raw zone's)."""
+    written = {
+        "events": lake.partition_path(valid_table_root(home, "events"), day),
+        "quarantine": lake.partition_path(quarantine_root(home, "events", restricted=True), day),
+        "ops_quarantine": lake.partition_path(quarantine_root(home, "events", restricted=False), day),
+        "file_stats": lake.partition_path(file_stats_root(home, "events"), day),
+    }
+    return {name: pq.read_table(path).to_pylist() for name, path in written.items()}
+
+
+def test_files_read_in_worker_processes_load_exactly_what_one_process_loads(
+    bad_day: FlywheelPaths, tmp_path: Path
+) -> None:
+    from pipelines.deletion.tombstones import Tombstone, TombstoneFilter, subject_hash
+
+    # beside every kind of bad input: a copy of an event in a later file (the first copy wins),
+    # and a forgotten user's lines, valid and not
+    first = pq.read_table(bad_day.landing_day("events", DAY) / "feedback.parquet").to_pylist()[0]
+    forgotten = [line(fresh(EVENTS[0], user_id="usr_gone")), b'{"user_id": "usr_gone", "x": ']
+    write_landing(bad_day, DAY, "part-06.jsonl", [line(first), *forgotten, line(fresh(EVENTS[3]))])
+    key = b"test-key"
+    tombstones = TombstoneFilter(key, [Tombstone("user", subject_hash(key, "user", "usr_gone"), "2026-11-20T00:00:00Z", "r")])
+    copy_home = settings.paths(tmp_path / "copy")
+    settings.ensure_layout(copy_home)
+    shutil.copytree(bad_day.landing, copy_home.landing, dirs_exist_ok=True)
+
+    here = ingest_day(bad_day, "events", DAY, tombstones=tombstones, workers=0)
+    in_workers = ingest_day(copy_home, "events", DAY, tombstones=tombstones, workers=2)
+
+    assert here.balanced and (here.duplicates, here.forgotten) == (2, 2)
+    assert [vars(f) for f in in_workers.files] == [vars(f) for f in here.files]
+    assert in_workers.quarantine_reasons == here.quarantine_reasons
+    assert (in_workers.events_by_type, in_workers.late_events) == (here.events_by_type, here.late_events)
+    assert day_written(copy_home, DAY) == day_written(bad_day, DAY)
+
+
+def test_a_large_day_of_several_files_is_read_in_workers_by_default(
+    bad_day: FlywheelPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[tuple] = []
+    real = load.worker_context
+    monkeypatch.setattr(load, "worker_context", lambda *args: pools.append(args) or real(*args))
+    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 1 << 40)
+    small = ingest_day(bad_day, "events", DAY)
+    assert not pools
+    monkeypatch.setattr(load, "PARALLEL_MIN_BYTES", 1)
+    large = ingest_day(bad_day, "events", DAY)
+    assert len(pools) == 1
+    assert (large.loaded, large.quarantined, large.duplicates) == (small.loaded, small.quarantined, small.duplicates)
 
 
 def test_rerunning_a_day_replaces_it(bad_day: FlywheelPaths) -> None:
