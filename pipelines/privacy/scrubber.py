@@ -26,7 +26,7 @@ import resource
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -515,6 +515,9 @@ class Scrubber:
         # A rescanner borrows its scrubber's workers (see rescanner) and never shuts them down.
         self._owns_pool = True
         self._epoch = next(_EPOCHS)
+        # Texts sent to the workers and not gathered yet (``submit``), by policy: the results their
+        # submission fills when it is gathered, which a later submission of them takes.
+        self._in_flight: dict[tuple[str, str], dict[str, ScrubResult]] = {}
 
     @classmethod
     def for_home(cls, paths: FlywheelPaths, **options: Any) -> Scrubber:
@@ -583,6 +586,17 @@ class Scrubber:
 
     def scrub(self, texts: Sequence[str | None], policy: Policy | str) -> list[ScrubResult]:
         """One ScrubResult per input text, in order."""
+        return self.submit(texts, policy)()
+
+    def submit(self, texts: Sequence[str | None], policy: Policy | str) -> Callable[[], list[ScrubResult]]:
+        """Start scrubbing ``texts``; the function returned waits and gives what ``scrub`` gives.
+
+        The caches are read now and the texts they do not answer go to the workers now, so a
+        caller can prepare its next texts (or submit them too) while the workers read these. A
+        text already on its way from an earlier submission is not sent again but taken from it, so
+        gather in the order of submission (a text whose submission is gathered later is scrubbed
+        here, in this process). Each gathering keeps its results in the cache.
+        """
         policy = get_policy(policy)
         results: list[ScrubResult | None] = [None] * len(texts)
         positions: dict[str, list[int]] = {}
@@ -603,15 +617,39 @@ class Scrubber:
             self._keep(policy, answered)
             known.update(answered)
             missing = [t for t in missing if t not in answered]
-        computed = dict(zip(missing, self._compute(missing, policy), strict=True))
-        self._keep(policy, computed)
-        for text, indices in positions.items():
-            result = known.get(text) or computed[text]
-            for i in indices:
-                results[i] = result
-        passed_through = len(texts) - sum(len(v) for v in positions.values())
-        self._count(results, passed_through, len(unique), len(known))  # type: ignore[arg-type]
-        return results  # type: ignore[return-value]
+        borrowed = {t: self._in_flight[(policy.name, t)] for t in missing if (policy.name, t) in self._in_flight}
+        sent = [t for t in missing if t not in borrowed]
+        computing = self._start_compute(sent, policy)
+        owed: dict[str, ScrubResult] = {}
+        self._in_flight.update(((policy.name, t), owed) for t in sent)
+
+        def gather() -> list[ScrubResult]:
+            try:
+                computed = dict(zip(sent, computing(), strict=True))
+            finally:
+                for text in sent:
+                    if self._in_flight.get((policy.name, text)) is owed:
+                        del self._in_flight[(policy.name, text)]
+            owed.update(computed)
+            shared = {t: earlier[t] for t, earlier in borrowed.items() if t in earlier}
+            # a text whose earlier submission is not gathered yet (or never will be: a write that
+            # failed half way) is read here, and no later submission waits on that one for it
+            late = [t for t in borrowed if t not in shared]
+            for text in late:
+                if self._in_flight.get((policy.name, text)) is borrowed[text]:
+                    del self._in_flight[(policy.name, text)]
+            if late:
+                computed.update(zip(late, self._compute_here(self._batches(late), policy), strict=True))
+            self._keep(policy, computed)
+            for text, indices in positions.items():
+                result = known.get(text) or shared.get(text) or computed[text]
+                for i in indices:
+                    results[i] = result
+            passed_through = len(texts) - sum(len(v) for v in positions.values())
+            self._count(results, passed_through, len(unique), len(known), len(shared))  # type: ignore[arg-type]
+            return results  # type: ignore[return-value]
+
+        return gather
 
     def scrub_fields(
         self,
@@ -662,22 +700,36 @@ class Scrubber:
     def _batches(self, texts: list[str]) -> list[list[str]]:
         return [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
 
-    def _compute(self, texts: list[str], policy: Policy) -> list[ScrubResult]:
-        if not texts:
-            return []
+    def _start_compute(self, texts: list[str], policy: Policy) -> Callable[[], list[ScrubResult]]:
+        """Send ``texts`` to the workers now (a single batch is scrubbed here, when gathered);
+        the function returned waits for their results, in order."""
         batches = self._batches(texts)
-        if self.workers == 1 or len(batches) == 1:
-            return self._compute_here(batches, policy)
+        if not batches or self.workers == 1 or len(batches) == 1:
+            return lambda: self._compute_here(batches, policy)
+        pool = self._ensure_pool([policy.name])
+        n = len(batches)
         try:
-            pool = self._ensure_pool([policy.name])
-            n = len(batches)
             chunks = pool.map(_worker_scrub, batches, [policy.name] * n, [self.limits] * n, [self._epoch] * n)
-            return [r for chunk in chunks for r in chunk]
         except BrokenProcessPool:
-            # A worker died (out of memory, killed): finish here rather than lose the run.
-            log.warning("a scrubbing worker died; scrubbing the rest of this call in-process")
+            self._lose_pool(pool)
+            return lambda: self._compute_here(batches, policy)
+
+        def gather() -> list[ScrubResult]:
+            try:
+                return [r for chunk in chunks for r in chunk]
+            except BrokenProcessPool:
+                self._lose_pool(pool)
+                return self._compute_here(batches, policy)
+
+        return gather
+
+    def _lose_pool(self, pool: ProcessPoolExecutor) -> None:
+        """A worker died (out of memory, killed): the call that noticed is finished here rather
+        than lose the run, and the next one starts new workers. With calls outstanding, several
+        notice; only the first drops the pool (a later one must not drop the new pool)."""
+        log.warning("a scrubbing worker died; scrubbing the rest of this call in-process")
+        if self._pool is pool:
             self._pool = None
-            return self._compute_here(batches, policy)
 
     def _compute_here(self, batches: list[list[str]], policy: Policy) -> list[ScrubResult]:
         """The batches scrubbed in this process, as a worker would (``_worker_scrub``)."""
@@ -699,14 +751,15 @@ class Scrubber:
         return self._pool
 
     def _count(
-        self, results: list[ScrubResult], passed_through: int, unique: int, hits: int
+        self, results: list[ScrubResult], passed_through: int, unique: int, hits: int, shared: int = 0
     ) -> None:
+        """``shared``: texts an earlier submission scrubbed (``submit``), counted as duplicates."""
         stats = self.stats
         stats.texts += len(results)
         stats.none_or_empty += passed_through
-        stats.duplicates += len(results) - passed_through - unique
+        stats.duplicates += len(results) - passed_through - unique + shared
         stats.cache_hits += hits
-        stats.scrubbed += unique - hits
+        stats.scrubbed += unique - hits - shared
         stats.quarantined += sum(1 for r in results if r.quarantined)
         for result in results:
             for entity, count in result.findings.items():

@@ -26,10 +26,11 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -38,8 +39,11 @@ import pyarrow.parquet as pq
 from pipelines import contract, lake
 from pipelines.failpoints import failpoint
 from pipelines.privacy.policies import CODE, NATURAL_LANGUAGE, field_policies
+from pipelines.privacy.result import ScrubResult
 from pipelines.privacy.scrubber import Scrubber
 from pipelines.settings import FlywheelPaths
+
+T = TypeVar("T")
 
 SCRUB_BATCH_ROWS = 20_000
 # NER re-scan sample per day: enough to see a systematic NER miss, cheap enough to run daily
@@ -87,6 +91,21 @@ class ScrubDayStats:
         return dict(sorted(totals.items()))
 
 
+# A batch's text columns as submitted to the scrubber: (column, its values, what gathers its results).
+_Submitted = list[tuple[str, list[str | None], Callable[[], list[ScrubResult]]]]
+
+
+def one_ahead(items: Iterable[T]) -> Iterator[T]:
+    """``items`` in order, each handed out once the next one has been produced."""
+    iterator = iter(items)
+    nothing = object()
+    previous = next(iterator, nothing)
+    while previous is not nothing:
+        following = next(iterator, nothing)
+        yield previous
+        previous = following
+
+
 def scrub_day(paths: FlywheelPaths, day: str, scrubber: Scrubber) -> ScrubDayStats:
     """Scrub the raw zone's day into the lake; re-running replaces the day (same key, same bytes)."""
     source = lake.partition_path(raw_events_root(paths), day)
@@ -100,27 +119,32 @@ def scrub_day(paths: FlywheelPaths, day: str, scrubber: Scrubber) -> ScrubDaySta
     schema = contract.arrow_schema("events")
     hits_before = scrubber.stats.cache_hits
 
+    def submitted(table: pa.Table) -> tuple[pa.Table, _Submitted]:
+        stats.rows += table.num_rows
+        columns = [(column, table.column(column).to_pylist()) for column in contract.TEXT_COLUMNS]
+        return table, [(column, values, scrubber.submit(values, policies[column])) for column, values in columns]
+
+    def scrubbed(table: pa.Table, columns: _Submitted) -> pa.Table:
+        event_ids = table.column("event_id").to_pylist()
+        for column, values, gather in columns:
+            texts = []
+            for event_id, result in zip(event_ids, gather(), strict=True):
+                texts.append(result.text)
+                if result.quarantine_reason:
+                    stats.withheld.append({"event_id": event_id, "field": column, "reason": result.quarantine_reason})
+                for entity_type, count in result.findings.items():
+                    stats.findings[(column, entity_type)] += count
+            stats.texts += sum(v is not None and v != "" for v in values)
+            index = table.schema.get_field_index(column)
+            table = table.set_column(index, column, pa.array(texts, type=pa.string()))
+        return table
+
     def scrubbed_batches() -> Iterator[pa.Table]:
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=SCRUB_BATCH_ROWS):
-            table = pa.Table.from_batches([batch]).cast(schema)
-            stats.rows += table.num_rows
-            event_ids = table.column("event_id").to_pylist()
-            for column in contract.TEXT_COLUMNS:
-                values = table.column(column).to_pylist()
-                results = scrubber.scrub(values, policies[column])
-                texts = []
-                for event_id, result in zip(event_ids, results, strict=True):
-                    texts.append(result.text)
-                    if result.quarantine_reason:
-                        stats.withheld.append(
-                            {"event_id": event_id, "field": column, "reason": result.quarantine_reason}
-                        )
-                    for entity_type, count in result.findings.items():
-                        stats.findings[(column, entity_type)] += count
-                stats.texts += sum(v is not None and v != "" for v in values)
-                index = table.schema.get_field_index(column)
-                table = table.set_column(index, column, pa.array(texts, type=pa.string()))
-            yield table
+        batches = pq.ParquetFile(source).iter_batches(batch_size=SCRUB_BATCH_ROWS)
+        # A batch's texts are with the workers while the one before it is gathered, assembled and
+        # written here: the workers would otherwise wait for this process between batches.
+        for table, columns in one_ahead(submitted(pa.Table.from_batches([b]).cast(schema)) for b in batches):
+            yield scrubbed(table, columns)
             failpoint("scrub.mid_write")
 
     lake.write_partition(scrubbed_batches(), schema, lake.partition_path(scrubbed_events_root(paths), day), paths.tmp)
@@ -237,15 +261,12 @@ def verify_day(
     texts = _texts_of_day(paths, day)
     rescanned, report.texts_unchanged_not_rescanned = _pattern_rescan_set(texts, unchanged_sample_size)
     report.texts_pattern_scanned = len(rescanned)
-    for text, result in zip(rescanned, scrubber.scrub([t.text for t in rescanned], CODE), strict=True):
-        for entity_type, count in result.findings.items():
-            report.pattern_hits[f"{text.column}:{entity_type}"] += count
     natural = {c for c, p in field_policies().items() if p.use_ner}
     sample = _lowest_hashes([t for t in texts if t.column in natural], ner_sample_size)
     report.texts_ner_scanned = len(sample)
-    for result in scrubber.scrub([t.text for t in sample], NATURAL_LANGUAGE):
-        for entity_type, count in result.findings.items():
-            report.ner_hits[entity_type] += count
+    # both re-scans go to the workers now; the ground truth is searched here meanwhile
+    pattern_rescan = scrubber.submit([t.text for t in rescanned], CODE)
+    ner_rescan = scrubber.submit([t.text for t in sample], NATURAL_LANGUAGE)
 
     by_event: dict[tuple[str, str], str] = {(t.event_id, t.column): t.text for t in texts}
     injected = injected_values(paths.ground_truth, {t.event_id for t in texts})
@@ -256,6 +277,13 @@ def verify_day(
         text = by_event.get((row["event_id"], columns.get(row["field"], row["field"])), "")
         if text and leaked(row["value"], text):
             report.injected_leaked[f"{row['field']}:{row['entity_type']}"] += 1
+
+    for text, result in zip(rescanned, pattern_rescan(), strict=True):
+        for entity_type, count in result.findings.items():
+            report.pattern_hits[f"{text.column}:{entity_type}"] += count
+    for result in ner_rescan():
+        for entity_type, count in result.findings.items():
+            report.ner_hits[entity_type] += count
     return report
 
 

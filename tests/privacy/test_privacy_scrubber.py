@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import socket
 import sqlite3
 from pathlib import Path
@@ -333,6 +335,57 @@ def test_several_workers_give_the_same_results(scrubber: Scrubber, prompts: list
     with Scrubber(KEY, workers=2, batch_size=16) as parallel:
         assert parallel.scrub(texts, "natural_language") == single
         assert parallel.scrub(texts, "code") == scrubber.scrub(texts, "code")
+
+
+def test_submissions_gathered_in_order_give_what_scrub_gives_and_send_a_text_once(
+    scrubber: Scrubber, prompts: list[str]
+) -> None:
+    """What the lake's scrub does a batch ahead: its next texts go to the workers before the last
+    ones are gathered. A text already on its way is taken from the earlier submission."""
+    texts, later = prompts[:60], [*prompts[30:90], None, ""]
+    with Scrubber(KEY, workers=2, batch_size=8) as ahead:
+        first = ahead.submit(texts, "natural_language")
+        second = ahead.submit(later, "natural_language")  # half of it on its way already
+        as_code = ahead.submit(texts, "code")  # the same texts, another policy: scrubbed again
+        assert first() == scrubber.scrub(texts, "natural_language")
+        assert second() == scrubber.scrub(later, "natural_language")
+        assert as_code() == scrubber.scrub(texts, "code")
+        shared_texts = set(texts) & set(later)
+        assert len(shared_texts) >= 25
+        # a shared text counts as a duplicate: scrubbed once, not found in a cache
+        assert ahead.stats.scrubbed == len(set(texts) | set(later) - {None, ""}) + len(set(texts))
+        assert ahead.stats.cache_hits == 0
+        assert not ahead._in_flight  # nothing outstanding: nothing remembered
+
+        # gathered out of order: what is not back yet is scrubbed here; an abandoned submission
+        # (a write that failed half way) leaves the scrubber working
+        first = ahead.submit(texts, "natural_language")
+        second = ahead.submit(texts[:10], "natural_language")
+        assert second() == scrubber.scrub(texts[:10], "natural_language")
+        assert first() == scrubber.scrub(texts, "natural_language")
+        assert not ahead._in_flight
+        ahead.submit(texts, "natural_language")
+        assert ahead.scrub(texts[::-1], "natural_language") == scrubber.scrub(texts[::-1], "natural_language")
+        assert not ahead._in_flight  # and no later call waits on the abandoned one
+
+
+def test_a_dead_worker_with_calls_outstanding_costs_one_new_pool(scrubber: Scrubber, prompts: list[str]) -> None:
+    """Every outstanding call notices the dead worker and is finished here; only the first drops
+    the pool, so the workers started after it are not dropped (and started again) by the next."""
+    parts = [prompts[:160], prompts[160:240], prompts[240:300]]
+    with Scrubber(KEY, workers=2, batch_size=8) as ahead:
+        ahead.warm_up(["natural_language"])
+        first = ahead.submit(parts[0], "natural_language")
+        second = ahead.submit(parts[1], "natural_language")
+        broken = ahead._pool
+        os.kill(next(iter(broken._processes)), signal.SIGKILL)
+        assert first() == scrubber.scrub(parts[0], "natural_language")
+        third = ahead.submit(parts[2], "natural_language")  # new workers
+        started_after = ahead._pool
+        assert started_after is not None and started_after is not broken
+        assert second() == scrubber.scrub(parts[1], "natural_language")
+        assert ahead._pool is started_after
+        assert third() == scrubber.scrub(parts[2], "natural_language")
 
 
 def test_a_rescanner_shares_the_workers_and_no_cache(tmp_path: Path, prompts: list[str]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 from datetime import date
 
 import duckdb
@@ -16,6 +17,7 @@ import yaml
 
 from pipelines import lake, settings
 from pipelines.ingest.load import ingest_day
+from pipelines.privacy import stage
 from pipelines.privacy.scrubber import Scrubber
 from pipelines.privacy.stage import (
     expire_raw_zone,
@@ -79,6 +81,23 @@ def test_rescrubbing_a_day_gives_the_same_bytes(scrubbed_home: settings.Flywheel
     before = path.read_bytes()
     scrub_day(scrubbed_home, DAY, scrubber)
     assert path.read_bytes() == before
+
+
+def test_a_day_scrubbed_a_batch_ahead_in_workers_is_the_day_scrubbed_here(
+    scrubbed_home: settings.FlywheelPaths, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many small batches, each sent to two workers before the one before it is written: the
+    same rows, findings and withheld texts as the fixture's one batch scrubbed in this process."""
+    copy = settings.paths(tmp_path / "copy")
+    shutil.copytree(scrubbed_home.home, copy.home)
+    monkeypatch.setattr(stage, "SCRUB_BATCH_ROWS", 97)
+    with Scrubber(KEY, workers=2, batch_size=16) as ahead:
+        stats = scrub_day(copy, DAY, ahead)
+    assert stats.rows > 5 * 97
+    for root in (scrubbed_events_root, findings_root, scrub_quarantine_root):
+        assert pq.read_table(lake.partition_path(root(copy), DAY)) == pq.read_table(
+            lake.partition_path(root(scrubbed_home), DAY)
+        )
 
 
 def test_verification_passes_on_scrubbed_output(scrubbed_home: settings.FlywheelPaths, scrubber: Scrubber) -> None:
