@@ -704,7 +704,9 @@ class Scrubber:
         """Send ``texts`` to the workers now (a single batch is scrubbed here, when gathered);
         the function returned waits for their results, in order."""
         batches = self._batches(texts)
-        if not batches or self.workers == 1 or len(batches) == 1:
+        if not batches:  # all answered: nothing is read, and this process's line results stay
+            return list
+        if self.workers == 1 or len(batches) == 1:
             return lambda: self._compute_here(batches, policy)
         pool = self._ensure_pool([policy.name])
         n = len(batches)
