@@ -17,13 +17,21 @@ text": then at a line's edge a lookaround sees "\\n" in the text and nothing in 
 no such lookaround tells apart. Recognizers are split rule by rule (``split_recognizer``); the
 name recognizer declares its own parts. tests/privacy check on every corpus that the split path
 gives the same findings as the whole-text analyzer.
+
+The whole-text recognizers are screened by the lines too (``TextScreens``): a recognizer finds
+nothing in a text without its trigger, and a line-local trigger is in a text exactly when it is
+in one of its lines; so what each distinct line shows of every trigger is remembered with the
+line's results, and a text is read only by the recognizers its lines call for (most texts by
+none). A trigger that crosses lines (``TriggerAcrossLines``) or the name recognizer's text part
+say what a line shows of them.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerResult
@@ -160,6 +168,84 @@ def _analyzer(template: AnalyzerEngine, recognizers: list[EntityRecognizer]) -> 
 
 # A line's results: (entity, start, end, score, recognizer name, recognizer id, pattern name).
 _LineResult = tuple[str, int, int, float, str, str, str]
+# What is remembered of a line: its line-local results and what it shows of each text trigger.
+_LineEntry = tuple[tuple[_LineResult, ...], int]
+_NOTHING: _LineEntry = ((), 0)
+_EMPTY_LINE = ("",)  # holds nothing: never read
+# A test of one line: (line, line.lower() when ASCII else None) -> whether it shows something.
+_LineTest = Callable[[str, "str | None"], bool]
+
+
+class TextScreens:
+    """Which whole-text recognizers can find anything in a text, from what its lines show.
+
+    Every line test has a bit; a line's mask holds the bits of the tests it passes, a text's mask
+    is the OR of its lines' masks. A recognizer is called for when all the bits of one of its
+    conditions are in the mask: its trigger (or its rules' triggers) on a line, or, for a trigger
+    that crosses lines, a line that ends as the trigger may begin and one that starts as it may
+    end. A recognizer without a trigger, or with screening switched off, has the empty condition
+    and is always called for.
+    """
+
+    def __init__(self, recognizers: Sequence[EntityRecognizer]) -> None:
+        self.tests: list[_LineTest] = []
+        self.conditions: list[tuple[int, ...]] = [self._conditions(r) for r in recognizers]
+        self._called_for: dict[int, tuple[int, ...]] = {}
+
+    def line_mask(self, line: str) -> int:
+        lowered = line.lower() if line.isascii() else None
+        mask = 0
+        for bit, test in enumerate(self.tests):
+            if test(line, lowered):
+                mask |= 1 << bit
+        return mask
+
+    def text_mask(self, text: str) -> int:
+        """The OR of the masks of the text's lines (LineScanner takes them from its line cache)."""
+        mask = 0
+        for line in text.split("\n"):
+            mask |= self.line_mask(line)
+        return mask
+
+    def called_for(self, mask: int) -> tuple[int, ...]:
+        """The indexes of the recognizers a text of this mask needs."""
+        found = self._called_for.get(mask)
+        if found is None:
+            found = self._called_for[mask] = tuple(
+                i for i, conditions in enumerate(self.conditions)
+                if any(mask & condition == condition for condition in conditions)
+            )  # fmt: skip
+        return found
+
+    def _bit(self, test: _LineTest) -> int:
+        self.tests.append(test)
+        return 1 << (len(self.tests) - 1)
+
+    def _conditions(self, recognizer: EntityRecognizer) -> tuple[int, ...]:
+        if isinstance(recognizer, NameRecognizer) and recognizer.which == "text":
+            return (self._bit(lambda line, _: NameRecognizer.line_leads_on(line)),)
+        if not isinstance(recognizer, RuleRecognizer) or recognizer.trigger is None or not recognizer.screen:
+            return (0,)
+        trigger = recognizer.trigger
+        if trigger.search("") is not None:  # an empty match is in every text, lines or not
+            return (0,)
+        rule_triggers = [rule.trigger for rule in recognizer.rules]
+        if all(rule_triggers) and regex_is_line_local(joined := "|".join(f"(?:{t})" for t in rule_triggers)):
+            # what every match of each rule holds within a line: stricter than the recognizer's
+            # trigger, too slow a regex for every whole text, read here once per distinct line
+            within = re.compile(joined)
+            return (self._bit(lambda line, _: within.search(line) is not None),)
+        local = regex_is_line_local(trigger.pattern, trigger.flags)
+        across = recognizer.across_lines
+        if not local and across is None:
+            return (0,)
+        on_a_line = self._bit(recognizer._triggered)
+        if local:
+            return (on_a_line,)
+        ends, starts = re.compile(across.line_end), re.compile(across.line_start)  # type: ignore[union-attr]
+        ending = self._bit(lambda line, _: ends.search(line) is not None)
+        starting = self._bit(lambda line, _: starts.search(line) is not None)
+        return (on_a_line, ending | starting)
 
 
 class LineScanner:
@@ -176,40 +262,54 @@ class LineScanner:
                 whole.append(text_part)
         self.line_recognizers = [r.name for r in local]
         self.text_recognizers = [r.name for r in whole]
+        self._template = analyzer
         self._lines = _analyzer(analyzer, local) if local else None
-        self._text = _analyzer(analyzer, whole) if whole else None
+        self._text_parts = whole
+        self.screens = TextScreens(whole)
+        # one analyzer per set of whole-text recognizers that texts called for (a handful)
+        self._text_analyzers: dict[tuple[int, ...], AnalyzerEngine] = {}
         self._language = language
         self._entities = list(entities)
         self._threshold = score_threshold
         self._empty = NlpArtifacts([], None, [], [], None, language)  # type: ignore[arg-type]
-        self._cache: dict[str, tuple[_LineResult, ...]] = {}
+        # lines with no result that call for nothing (most), and the others with what they hold
+        self._quiet: set[str] = set()
+        self._cache: dict[str, _LineEntry] = {}
         self._part_entities: dict[int, list[str]] = {}
         self.lines_read = 0
         self.lines_scanned = 0
+        self.texts_read_whole = 0
 
     def analyze(self, text: str) -> list[RecognizerResult]:
         """The same results as the whole analyzer on ``text`` (up to the order of equal spans)."""
         return self.analyze_many([text])[0]
 
     def analyze_many(self, texts: Sequence[str]) -> list[list[RecognizerResult]]:
-        per_text_lines = [_split_lines(t) for t in texts]
-        self._scan_unseen([line for lines in per_text_lines for _, line in lines])
+        per_text_lines = [text.split("\n") for text in texts]
+        self._scan_unseen(per_text_lines)
         out = []
         for text, lines in zip(texts, per_text_lines, strict=True):
-            results = self._analyze(self._text, text) if self._text is not None else []
-            for offset, line in lines:
-                found = self._cache.get(line)
-                if found is None:  # too long to cache, or the cache was just emptied
-                    found = self._scan_block([line])[0]
-                for entity, start, end, score, name, identifier, pattern in found:
-                    results.append(_result(entity, offset + start, offset + end, score, name,
-                                           identifier, pattern))  # fmt: skip
+            # Most lines of most texts have no result and call for nothing: set arithmetic skips
+            # them, and only a text with line results walks its lines for their offsets.
+            mask = 0
+            with_results: dict[str, tuple[_LineResult, ...]] = {}
+            for line in set(lines).difference(self._quiet, _EMPTY_LINE):
+                found, line_mask = self._entry(line)
+                mask |= line_mask
+                if found:
+                    with_results[line] = found
+            results = self._place(lines, with_results) if with_results else []
+            called_for = self.screens.called_for(mask)
+            if called_for:
+                self.texts_read_whole += 1
+                results += self._analyze(self._text_analyzer(called_for), text)
             out.append(_clean_up(results, self._threshold) if results else [])
         return out
 
     def forget_lines(self) -> None:
         """Drop every remembered line result (the next texts are read as by a new scanner)."""
         self._cache.clear()
+        self._quiet.clear()
 
     # internals
 
@@ -224,27 +324,63 @@ class LineScanner:
             score_threshold=self._threshold,
         )  # fmt: skip
 
-    def _scan_unseen(self, lines: list[str]) -> None:
-        if self._lines is None:
-            return
-        self.lines_read += len(lines)
-        unseen = list(
-            dict.fromkeys(
-                line for line in lines if line not in self._cache and len(line) <= MAX_CACHED_LINE_CHARS
-            )
-        )
-        if len(self._cache) + len(unseen) > LINE_CACHE_SIZE:
-            self._cache.clear()
+    def _text_analyzer(self, called_for: tuple[int, ...]) -> AnalyzerEngine:
+        analyzer = self._text_analyzers.get(called_for)
+        if analyzer is None:
+            parts = [self._text_parts[i] for i in called_for]
+            analyzer = self._text_analyzers[called_for] = _analyzer(self._template, parts)
+        return analyzer
+
+    def _scan_unseen(self, per_text_lines: list[list[str]]) -> None:
+        self.lines_read += sum(len(lines) - lines.count("") for lines in per_text_lines)
+        distinct = dict.fromkeys(chain.from_iterable(per_text_lines))
+        unseen = [
+            line for line in distinct
+            if line and line not in self._quiet and line not in self._cache and len(line) <= MAX_CACHED_LINE_CHARS
+        ]  # fmt: skip
+        if len(self._quiet) + len(self._cache) + len(unseen) > LINE_CACHE_SIZE:
+            self.forget_lines()
         block: list[str] = []
         size = 0
         for line in unseen:
             block.append(line)
             size += len(line) + 1
             if size >= BLOCK_CHARS:
-                self._cache.update(zip(block, self._scan_block(block), strict=True))
+                self._remember(block)
                 block, size = [], 0
         if block:
-            self._cache.update(zip(block, self._scan_block(block), strict=True))
+            self._remember(block)
+
+    def _remember(self, lines: list[str]) -> None:
+        for line, entry in zip(lines, self._read_lines(lines), strict=True):
+            if entry == _NOTHING:
+                self._quiet.add(line)
+            else:
+                self._cache[line] = entry
+
+    def _entry(self, line: str) -> _LineEntry:
+        entry = self._cache.get(line)
+        if entry is None:  # too long to remember
+            entry = self._read_lines([line])[0]
+        return entry
+
+    def _read_lines(self, lines: list[str]) -> list[_LineEntry]:
+        masks = [self.screens.line_mask(line) for line in lines]
+        return list(zip(self._scan_block(lines), masks, strict=True))
+
+    @staticmethod
+    def _place(lines: list[str], with_results: dict[str, tuple[_LineResult, ...]]) -> list[RecognizerResult]:
+        """The results of the lines in ``with_results``, at every place they hold in the text."""
+        results = []
+        offset = 0
+        for line in lines:
+            found = with_results.get(line)
+            if found is not None:
+                for entity, start, end, score, name, identifier, pattern in found:
+                    results.append(_result(entity, offset + start, offset + end, score, name,
+                                           identifier, pattern))  # fmt: skip
+            offset += len(line) + 1
+        return results
 
     def _scan_block(self, lines: list[str]) -> list[tuple[_LineResult, ...]]:
         """The line-local results of each line, from one analyzer call over the lines joined."""
@@ -268,17 +404,6 @@ class LineScanner:
                 explanation.pattern_name if explanation is not None else "",
             ))  # fmt: skip
         return [tuple(found) for found in per_line]
-
-
-def _split_lines(text: str) -> list[tuple[int, str]]:
-    """``(offset, line)`` of every non-empty line of ``text``."""
-    out = []
-    position = 0
-    for line in text.split("\n"):
-        if line:
-            out.append((position, line))
-        position += len(line) + 1
-    return out
 
 
 def _result(entity: str, start: int, end: int, score: float, name: str, identifier: str,

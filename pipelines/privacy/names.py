@@ -320,6 +320,13 @@ class NameRecognizer(LocalRecognizer):
     def load(self) -> None:
         """Nothing to load: the gazetteer is a module constant."""
 
+    @staticmethod
+    def line_leads_on(line: str) -> bool:
+        """Whether ``line`` (one line of a text, without its "\\n") ends with what the "text" part
+        reads on: a cue or a vocative's comma. A text with no such line gives that part nothing."""
+        ended = line + "\n"
+        return _cue_at_line_end(ended) or _vocative_at_line_end(ended)
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: object = None
     ) -> list[RecognizerResult]:

@@ -60,11 +60,22 @@ class Rule:
     # whitespace, then "="): every such position of a text, in order; more is allowed, never less.
     starts: Callable[[str], list[int]] | None = None
     # A regex every match of this rule contains: when a recognizer is split (lines.py), a part
-    # whose rules all have one is screened by those alone rather than by the recognizer's trigger.
+    # whose rules all have one is screened by those alone rather than by the recognizer's trigger;
+    # if they cannot cross a line break, lines.py screens a whole text's lines by them.
     trigger: str | None = None
 
     def compiled(self) -> re.Pattern[str]:
         return re.compile(self.regex, self.flags)
+
+
+@dataclass(frozen=True)
+class TriggerAcrossLines:
+    """Where a trigger that can match a line break (``\\s`` after an operator) crosses one: only
+    from a line whose end matches ``line_end`` to a later line whose start matches ``line_start``.
+    lines.py screens whole texts line by line with it (a property test checks it is never wrong)."""
+
+    line_end: str
+    line_start: str
 
 
 class RuleRecognizer(PatternRecognizer):
@@ -77,9 +88,11 @@ class RuleRecognizer(PatternRecognizer):
         trigger: str | None,
         name: str | None = None,
         trigger_flags: int = 0,
+        across_lines: TriggerAcrossLines | None = None,
     ) -> None:
         self.rules = tuple(rules)
         self.trigger = re.compile(trigger, trigger_flags) if trigger else None
+        self.across_lines = across_lines
         # (a compiled str pattern's flags always hold re.UNICODE: that one changes nothing here)
         plain = bool(trigger) and not trigger_flags & ~re.UNICODE
         self._trigger_words = literal_words(trigger) if plain else None
@@ -110,9 +123,11 @@ class RuleRecognizer(PatternRecognizer):
             trigger, flags = self.trigger.pattern, self.trigger.flags
         else:
             trigger, flags = None, 0
+        same_trigger = self.trigger is not None and trigger == self.trigger.pattern
         part = RuleRecognizer(
-            self.supported_entities[0], rules, trigger=trigger, name=self.name, trigger_flags=flags
-        )
+            self.supported_entities[0], rules, trigger=trigger, name=self.name, trigger_flags=flags,
+            across_lines=self.across_lines if same_trigger else None,
+        )  # fmt: skip
         part.screen = self.screen
         return part
 

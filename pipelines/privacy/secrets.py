@@ -26,7 +26,7 @@ import re
 from presidio_analyzer import EntityRecognizer
 
 from pipelines.privacy.lexicon import is_made_of_words, word_set
-from pipelines.privacy.patterns import Rule, RuleRecognizer, shannon_entropy
+from pipelines.privacy.patterns import Rule, RuleRecognizer, TriggerAcrossLines, shannon_entropy
 
 # Characters that may not touch a token on either side (so ``foo_ghp_...`` is not a GitHub token).
 _B = r"(?<![A-Za-z0-9_])"
@@ -164,8 +164,11 @@ def _min_entropy(bits: float):
 # --- recognizers -------------------------------------------------------------------------------
 
 
-def _recognizer(entity: str, trigger: str, *rules: Rule, name: str | None = None) -> RuleRecognizer:
-    return RuleRecognizer(entity, rules, trigger=trigger, name=name)
+def _recognizer(
+    entity: str, trigger: str, *rules: Rule, name: str | None = None,
+    across_lines: TriggerAcrossLines | None = None,
+) -> RuleRecognizer:  # fmt: skip
+    return RuleRecognizer(entity, rules, trigger=trigger, name=name, across_lines=across_lines)
 
 
 def openai_recognizer() -> RuleRecognizer:
@@ -467,6 +470,9 @@ _TOKEN_WORD_REACH = 8
 _ASSIGN = r"[\"']?\s*(?:=|:=|=>|:|\+=)\s*"
 _QUOTED = r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,200})(?P=q)"
 _BARE = r"(?P<value>[^\s\"'`,;)\]}]{1,200})"
+# What a line holds of a match that starts there (lines.py screens whole texts by it): the key
+# and the operator, or the key at the end of the line when ``_ASSIGN``'s whitespace goes on.
+_ASSIGN_ON_A_LINE = r"[\"']?[^\S\n]*(?:[=:+]|(?m:$))"
 
 
 def password_assignment_recognizer() -> RuleRecognizer:
@@ -480,10 +486,11 @@ def password_assignment_recognizer() -> RuleRecognizer:
             0.8,
             validate=is_password_value,
             anchor=_PASSWORD_WORD,
+            trigger=_PASSWORD_KEY + _ASSIGN_ON_A_LINE,
         ),
         Rule(
             "password_assignment", _PASSWORD_KEY + _ASSIGN + _BARE, 0.8, validate=is_password_value,
-            anchor=_PASSWORD_WORD,
+            anchor=_PASSWORD_WORD, trigger=_PASSWORD_KEY + _ASSIGN_ON_A_LINE,
         ),  # fmt: skip
         Rule(
             "password_in_prose",
@@ -494,12 +501,14 @@ def password_assignment_recognizer() -> RuleRecognizer:
             0.8,
             validate=is_pin_value,
             anchor=r"(?i:pass|pwd|pin)",
+            trigger=r"(?im:\b(?:password|passcode|passphrase|pwd|pin)(?:[^\S\n]+(?:is|was|=|:)|[^\S\n]*$))",
         ),
         Rule(
             "basic_auth_header",
             r"(?i:authorization)\s*:\s*(?i:basic)\s+(?P<value>[A-Za-z0-9+/]{8,}={0,2})",
             1.0,
             anchor=r"(?i:authorization)",
+            trigger=r"(?im:authorization[^\S\n]*(?::|$))",
         ),
     )
 
@@ -509,9 +518,9 @@ def token_assignment_recognizer() -> RuleRecognizer:
         "SECRET_API_KEY",
         _TOKEN_WORD,
         Rule("token_assignment", _TOKEN_KEY + _ASSIGN + _QUOTED, 0.8, validate=is_token_value,
-             anchor=_TOKEN_WORD, anchor_reach=_TOKEN_WORD_REACH),
+             anchor=_TOKEN_WORD, anchor_reach=_TOKEN_WORD_REACH, trigger=_TOKEN_KEY + _ASSIGN_ON_A_LINE),
         Rule("token_assignment", _TOKEN_KEY + _ASSIGN + _BARE, 0.8, validate=is_token_value,
-             anchor=_TOKEN_WORD, anchor_reach=_TOKEN_WORD_REACH),
+             anchor=_TOKEN_WORD, anchor_reach=_TOKEN_WORD_REACH, trigger=_TOKEN_KEY + _ASSIGN_ON_A_LINE),
         Rule(
             "token_in_prose",
             r"(?i:\b(?:api key|token|secret|key)\s+(?:is|was)\s*:?\s+)[\"'“]?"
@@ -520,6 +529,7 @@ def token_assignment_recognizer() -> RuleRecognizer:
             validate=is_token_value,
             anchor=_TOKEN_WORD,
             anchor_reach=_TOKEN_WORD_REACH,
+            trigger=r"(?im:\b(?:api key|token|secret|key)(?:[^\S\n]+(?:is|was)|[^\S\n]*$))",
         ),
         name="TokenAssignmentRecognizer",
     )
@@ -581,6 +591,10 @@ def high_entropy_assignment_recognizer() -> RuleRecognizer:
             validate=is_high_entropy_value,
             validate_match=_names_a_secret,
             starts=assignment_key_starts,
+        ),
+        # the trigger's "\s*" after the operator is what may hold line breaks
+        across_lines=TriggerAcrossLines(
+            line_end=r"[=:>]\s*\Z", line_start=r"\A\s*[\"'`]?[A-Za-z0-9+/=_-]{20}"
         ),
     )
 

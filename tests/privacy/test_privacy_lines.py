@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import hypothesis.strategies as st
 import pytest
+from hypothesis import example, given, settings
 
 from pipelines.privacy.lines import regex_is_line_local, split_recognizer
-from pipelines.privacy.names import NameRecognizer
+from pipelines.privacy.names import NameRecognizer, _cue_at_line_end, _vocative_at_line_end
+from pipelines.privacy.patterns import RuleRecognizer
 from pipelines.privacy.pii import phone_pattern_recognizer
 from pipelines.privacy.policies import CODE
 from pipelines.privacy.scrubber import Detector
@@ -30,6 +35,8 @@ ACROSS_LINES = [
     "+\n44 20 7946 0958",
     "SSN:\n078-05-1120",
     "const secret =\n  'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5'",
+    "const secret = \t\r\n   \n\t`Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5`",
+    "deploy:\n  stage: prod\nsigning_secret:\n\n  Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5\n",
     "Contact Jane Doe at jane.doe@example.com\nor 212-555-0199, 42 Baker Street, London",
     "x = 1\n\n\nname: Ana Lima\n\nIP 203.0.113.7\nCard 4111 1111 1111 1111",
 ]
@@ -91,3 +98,67 @@ def test_line_by_line_finds_what_the_whole_text_finds(prompts: list[str]) -> Non
     assert not differing
     assert sum(map(len, got)) > 50  # the corpus has findings of many kinds to agree on
     assert by_line.lines.lines_scanned < by_line.lines.lines_read  # repeated lines read once
+
+
+# Pieces of triggers and of what they need around them, in every arrangement.
+_TRIGGER_TEXT = st.lists(
+    st.sampled_from([
+        "\n", "\n", " ", "\t", "\r", "=", ":", ">", "'", '"', "`", "abcdefghij", "ABCDEFGHIJ0123456789",
+        "+/=_-", "ssn", "SSN", "social security", "ss#", "password", "pin", "token", "key", "auth",
+        "aws", "AKIA", "AccountKey", "PRIVATE KEY", "npm_", "_authToken", "Bearer", "AKC", "AP1",
+        "Name:", "thanks", "Jo,", "Ana", ",", "é", " is ", "was", "api key", "passcode", "Authorization",
+        "Basic", "+=", "_",
+    ]),
+    max_size=30,
+).map("".join)
+
+
+@given(text=_TRIGGER_TEXT)
+@example(text="secret =\n \n\t'abcdefghijABCDEFGHIJ0123456789'")
+@example(text="x: \r\nABCDEFGHIJ0123456789")
+@example(text="Name:\nAna")
+@example(text="Jo,\nplease")
+@example(text="my password\n  is hunter2-correct")
+@example(text="authorization \n: Basic dXNlcjpwYXNzd29yZA==")
+@example(text="api_key\t\r\n  = 'abcdefghijABCDEFGHIJ0123456789'")
+@settings(max_examples=600, deadline=None)
+def test_the_line_screens_call_every_recognizer_a_text_triggers(text: str) -> None:
+    """A whole-text recognizer a text's lines do not call for has no trigger in the text (so it
+    would find nothing there): the screens are never wrong, across lines included."""
+    scanner = _CODE_SCANNER.lines
+    called_for = scanner.screens.called_for(scanner.screens.text_mask(text))
+    for index, recognizer in enumerate(scanner._text_parts):
+        if index in called_for:
+            continue
+        assert not recognizer.analyze(text, recognizer.supported_entities), recognizer.name
+        if isinstance(recognizer, RuleRecognizer) and all(rule.trigger for rule in recognizer.rules):
+            assert not any(re.search(rule.trigger, text) for rule in recognizer.rules)  # type: ignore[arg-type]
+        elif isinstance(recognizer, RuleRecognizer):
+            assert not recognizer._triggered(text, text.lower() if text.isascii() else None)
+        else:  # the name recognizer's text part: nothing ends a line to read on from
+            assert not (_cue_at_line_end(text) or _vocative_at_line_end(text))
+
+
+_CODE_SCANNER = Detector(CODE)
+
+
+def test_most_code_is_read_by_no_whole_text_recognizer() -> None:
+    """Lines without any text trigger call for nothing; a trigger calls for its recognizer only;
+    the operator at a line's end and the value at another's start call for the high-entropy one."""
+    scanner = Detector(CODE).lines
+    names = [r.name for r in scanner._text_parts]
+    texts = [
+        "import React from 'react';\nexport default function App() {\n  return <div className='x' />;\n}\n",
+        "const password = 'x';\n",
+        "signing =\n  'abcdefghijABCDEFGHIJ0123456789'\n",
+        "Thanks,\nAna\n",
+    ]
+    scanner.analyze_many(texts)
+    called = []
+    for text in texts:
+        called.append({names[i] for i in scanner.screens.called_for(scanner.screens.text_mask(text))})
+    assert not called[0]  # "className" holds "ssn", not the word
+    assert "SecretPasswordRecognizer" in called[1] and "SecretHighEntropyRecognizer" not in called[1]
+    assert "SecretHighEntropyRecognizer" in called[2]
+    assert "CapitalisedNameRecognizer" in called[3]
+    assert scanner.texts_read_whole == sum(1 for c in called if c)
