@@ -38,7 +38,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognize
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from pipelines.privacy.names import NameRecognizer
-from pipelines.privacy.patterns import RuleRecognizer
+from pipelines.privacy.patterns import RuleRecognizer, ScreenedPattern
 from pipelines.privacy.regex_syntax import sre_constants, sre_parse
 
 NEWLINE = ord("\n")
@@ -233,8 +233,8 @@ class TextScreens:
         if all(rule_triggers) and regex_is_line_local(joined := "|".join(f"(?:{t})" for t in rule_triggers)):
             # what every match of each rule holds within a line: stricter than the recognizer's
             # trigger, too slow a regex for every whole text, read here once per distinct line
-            within = re.compile(joined)
-            return (self._bit(lambda line, _: within.search(line) is not None),)
+            within = ScreenedPattern(re.compile(joined))
+            return (self._bit(lambda line, lowered: within.search(line, lowered) is not None),)
         local = regex_is_line_local(trigger.pattern, trigger.flags)
         across = recognizer.across_lines
         if not local and across is None:

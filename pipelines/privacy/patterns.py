@@ -235,6 +235,10 @@ class ScreenedPattern:
             return self.compiled.finditer(text)
         return _matches(self.compiled, text, sorted(set(_word_positions(lowered, self.prefixes))))
 
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        """``compiled.search(text)``, tried where ``finditer`` tries it."""
+        return next(iter(self.finditer(text, lowered)), None)
+
 
 def _anchored_starts(
     rule: Rule, anchor: tuple[re.Pattern[str], tuple[str, ...] | None], text: str, lowered: str | None
