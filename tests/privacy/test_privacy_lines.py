@@ -118,6 +118,7 @@ _TRIGGER_TEXT = st.lists(
 @example(text="x: \r\nABCDEFGHIJ0123456789")
 @example(text="Name:\nAna")
 @example(text="Jo,\nplease")
+@example(text="Ana,\t\nplease")
 @example(text="my password\n  is hunter2-correct")
 @example(text="authorization \n: Basic dXNlcjpwYXNzd29yZA==")
 @example(text="api_key\t\r\n  = 'abcdefghijABCDEFGHIJ0123456789'")
@@ -152,6 +153,7 @@ def test_most_code_is_read_by_no_whole_text_recognizer() -> None:
         "const password = 'x';\n",
         "signing =\n  'abcdefghijABCDEFGHIJ0123456789'\n",
         "Thanks,\nAna\n",
+        "Maria,\nplease fix the build\n",
     ]
     scanner.analyze_many(texts)
     called = []
@@ -160,5 +162,5 @@ def test_most_code_is_read_by_no_whole_text_recognizer() -> None:
     assert not called[0]  # "className" holds "ssn", not the word
     assert "SecretPasswordRecognizer" in called[1] and "SecretHighEntropyRecognizer" not in called[1]
     assert "SecretHighEntropyRecognizer" in called[2]
-    assert "CapitalisedNameRecognizer" in called[3]
+    assert "CapitalisedNameRecognizer" in called[3] and "CapitalisedNameRecognizer" in called[4]
     assert scanner.texts_read_whole == sum(1 for c in called if c)
