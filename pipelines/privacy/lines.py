@@ -338,8 +338,9 @@ class LineScanner:
             line for line in distinct
             if line and line not in self._quiet and line not in self._cache and len(line) <= MAX_CACHED_LINE_CHARS
         ]  # fmt: skip
-        if len(self._quiet) + len(self._cache) + len(unseen) > LINE_CACHE_SIZE:
-            self.forget_lines()
+        if unseen and len(self._quiet) + len(self._cache) + len(unseen) > LINE_CACHE_SIZE:
+            self.forget_lines()  # and remember this batch's lines, the ones seen before too
+            unseen = [line for line in distinct if line and len(line) <= MAX_CACHED_LINE_CHARS]
         block: list[str] = []
         size = 0
         for line in unseen:

@@ -61,7 +61,8 @@ def findings_of(recognizer: RuleRecognizer, text: str) -> list[tuple[int, int, f
 
 
 def tried_everywhere(recognizer: RuleRecognizer) -> RuleRecognizer:
-    """The recognizer with its rules tried at every position (no anchors, no start finders)."""
-    return recognizer.with_rules(
-        [dataclasses.replace(r, anchor=None, anchor_reach=0, starts=None) for r in recognizer.rules]
-    )
+    """The recognizer with its rules tried at every position (no anchors, no start finders),
+    screened by its own trigger only (the rules' line triggers are lines.py's business)."""
+    return recognizer.with_rules([
+        dataclasses.replace(r, anchor=None, anchor_reach=0, starts=None, trigger=None) for r in recognizer.rules
+    ])
