@@ -188,9 +188,7 @@ def test_most_code_is_read_by_no_whole_text_recognizer() -> None:
         "Maria,\nplease fix the build\n",
     ]
     scanner.analyze_many(texts)
-    called = []
-    for text in texts:
-        called.append({names[i] for i in scanner.screens.called_for(scanner.screens.text_mask(text))})
+    called = [{names[i] for i in _called_for(text)} for text in texts]
     assert not called[0]  # "className" holds "ssn", not the word
     assert "SecretPasswordRecognizer" in called[1] and "SecretHighEntropyRecognizer" not in called[1]
     assert "SecretHighEntropyRecognizer" in called[2]
@@ -213,6 +211,5 @@ def test_a_full_line_cache_is_refilled_with_the_whole_batch(monkeypatch: pytest.
     scanner.analyze_many([first])
     scanner.analyze_many([second])
     assert scanner.lines_scanned == scanned  # every line of that batch was remembered
-    found = [sorted((r.entity_type, r.start, r.end) for r in found) for found in results]
-    whole = Detector(CODE, split_lines=False)
-    assert found == [sorted((f.entity_type, f.start, f.end) for f in f_) for f_ in whole.detect_raw([first, second])]
+    by_line = [sorted((r.entity_type, r.start, r.end) for r in text_results) for text_results in results]
+    assert by_line == [[(e, s, n) for e, s, n, _ in found] for found in _findings(Detector(CODE, split_lines=False), [first, second])]
