@@ -124,3 +124,16 @@ def test_a_storage_configured_in_dagster_yaml_is_kept_as_configured(tmp_path: Pa
             assert (base / "history" / "runs" / "index.db").exists()
     # the event log is where the configuration puts it, not under the home
     assert list(base.rglob("*.db")) and not list((home / "history").glob("runs/*.db"))
+
+
+def test_the_kept_connections_commit_without_an_fsync_each(tmp_path: Path) -> None:
+    # WAL with synchronous=NORMAL: a killed process loses nothing committed (the WAL is written),
+    # only a power cut may lose a run's last events; FULL (SQLite's default) syncs every commit.
+    with open_instance(_home(tmp_path)) as instance:
+        JOB.execute_in_process(instance=instance)
+        storage = instance.event_log_storage
+        assert isinstance(storage, KeptConnectionSqliteEventLogStorage) and storage._engines
+        for shard in list(storage._engines):
+            with storage._connect(shard) as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
