@@ -66,12 +66,15 @@ def generate(
     )
 
 
-def _run(paths: settings.FlywheelPaths, days: list[str], wait_seconds: float = 0.0) -> runner.RunReport:
+def _run(paths: settings.FlywheelPaths, days: list[str], wait_seconds: float = 0.0,
+         days_per_dbt_build: int = 1) -> runner.RunReport:
+    # one run a day and the history job; catching up adds one run per range dbt builds
+    ranges = len(list(runner.consecutive_groups(days, days_per_dbt_build))) if days_per_dbt_build > 1 else 0
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console,
     ) as progress:
-        task = progress.add_task("running", total=len(days) + 1)
+        task = progress.add_task("running", total=len(days) + ranges + 1)
 
         def show(outcome: runner.StepOutcome) -> None:
             label = outcome.partition or "all history"
@@ -88,7 +91,8 @@ def _run(paths: settings.FlywheelPaths, days: list[str], wait_seconds: float = 0
             progress.advance(task)
 
         try:
-            report = runner.run_days(paths, days, show, wait_seconds=wait_seconds)
+            report = runner.run_days(paths, days, show, wait_seconds=wait_seconds,
+                                     days_per_dbt_build=days_per_dbt_build)
         except RunLockHeld as held:
             console.print(f"[red]not started[/]: {held}")
             raise typer.Exit(3) from None
@@ -101,6 +105,9 @@ def run(
     start: Annotated[str | None, typer.Option(help="First arrival day (default: first day in the landing zone).")] = None,
     end: Annotated[str | None, typer.Option(help="Last arrival day (default: last day in the landing zone).")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this home to finish.")] = 0.0,
+    days_per_dbt_build: Annotated[int, typer.Option(
+        min=1, help="Catching up: dbt's daily models build up to this many consecutive days in one run "
+        "(ingest and scrubbing stay day by day). 1: one build a day, as the schedule runs.")] = 1,
 ) -> None:
     """Materialize every asset for a range of days in this process; non-zero exit on any failure."""
     paths = _home(home)
@@ -109,7 +116,7 @@ def run(
         console.print(f"[red]nothing to run[/]: {paths.landing} is empty. Run `flywheel generate` first.")
         raise typer.Exit(2)
     days = runner.days_in_range(start or landed[0], end or landed[-1])
-    report = _run(paths, days, wait)
+    report = _run(paths, days, wait, days_per_dbt_build)
     if not report.success:
         console.print("[red]the run failed[/]: see the lines above; `make ui` shows every run's logs.")
         raise typer.Exit(1)

@@ -31,8 +31,7 @@ from pipelines.dagster_instance import open_instance
 from pipelines.locks import exclusive_run
 from pipelines.settings import FlywheelPaths, export_environment, paths
 
-INGEST_ASSETS = (dg.AssetKey("raw_events"), dg.AssetKey("billing_events"))
-SCRUB_ASSETS = (dg.AssetKey("scrubbed_events"),)
+INGEST_ASSETS, SCRUB_ASSETS = runner.INGEST_ASSETS, runner.SCRUB_ASSETS
 
 
 def dbt_daily_assets() -> tuple[dg.AssetKey, ...]:

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from pipelines import lake
 from pipelines import scratch as scratch_space
@@ -22,6 +27,12 @@ from pipelines.settings import FlywheelPaths, ensure_layout
 # The process that executes a run, on every run Flywheel starts: a run still marked started whose
 # process is gone was killed, and the next run records that (recover_after_crash).
 RUN_PID_TAG = "flywheel/pid"
+
+# The daily job's steps that must run day by day: ingest (day D drops the copies of events D-1
+# already loaded) and scrubbing (one day's raw zone). The rest (dbt's daily models, the quality
+# gates) reads the lake over a window of arrival days and can build several days at once.
+INGEST_ASSETS = (dg.AssetKey("raw_events"), dg.AssetKey("billing_events"))
+SCRUB_ASSETS = (dg.AssetKey("scrubbed_events"),)
 
 DAGSTER_YAML = """\
 # Written by Flywheel: local storage under $FLYWHEEL_HOME/dagster, no telemetry (no network).
@@ -92,30 +103,69 @@ def run_days(
     *,
     stop_on_failure: bool = True,
     wait_seconds: float = 0.0,
+    days_per_dbt_build: int = 1,
+    refresh: bool = True,
 ) -> RunReport:
-    """Run the daily job for each day in order, then the job over all history.
+    """Run the daily job for each day in order, then (``refresh``) the job over all history.
 
+    ``days_per_dbt_build`` > 1 catches up: ingest and scrubbing still run day by day, but dbt's
+    daily models and the quality gates build up to that many consecutive days in one run over
+    their range (one dbt invocation instead of one a day: its ~20 s fixed price, docs/benchmarks.md
+    run O); the warehouse is the same as day by day (tests/scaling/test_parallel_partitions.py).
     Raises ``RunLockHeld`` when another run holds this home for longer than ``wait_seconds``.
     """
     from pipelines.definitions import DAILY_JOB, REFRESH_JOB, defs
 
+    if days_per_dbt_build < 1:
+        raise ValueError(f"days_per_dbt_build must be at least 1, got {days_per_dbt_build}")
     prepare_environment(home)
     report = RunReport()
+
+    def record(outcome: StepOutcome) -> bool:
+        report.outcomes.append(outcome)
+        if on_progress:
+            on_progress(outcome)
+        return outcome.success or not stop_on_failure
+
     with exclusive_run(home.state / "run.lock", wait_seconds), open_instance(home.dagster_home) as instance:
         recover_after_crash(home, instance)
-        for day in days:
-            outcome = _execute(defs, DAILY_JOB, instance, partition=day)
-            report.outcomes.append(outcome)
-            if on_progress:
-                on_progress(outcome)
-            if not outcome.success and stop_on_failure:
-                return report
-        if defs.resolve_job_def(REFRESH_JOB).asset_layer.executable_asset_keys:
-            outcome = _execute(defs, REFRESH_JOB, instance, partition=None)
-            report.outcomes.append(outcome)
-            if on_progress:
-                on_progress(outcome)
+        if days_per_dbt_build == 1:
+            for day in days:
+                if not record(_execute(defs, DAILY_JOB, instance, partition=day)):
+                    return report
+        else:
+            day_by_day = [*INGEST_ASSETS, *SCRUB_ASSETS]
+            built_over_ranges = window_asset_keys(defs.resolve_job_def(DAILY_JOB))
+            for group in consecutive_groups(days, days_per_dbt_build):
+                for day in group:
+                    if not record(_execute(defs, DAILY_JOB, instance, day, day_by_day)):
+                        return report
+                if not record(_execute(defs, DAILY_JOB, instance, None, built_over_ranges,
+                                       partition_range=(group[0], group[-1]))):
+                    return report
+        if refresh and defs.resolve_job_def(REFRESH_JOB).asset_layer.executable_asset_keys:
+            record(_execute(defs, REFRESH_JOB, instance, partition=None))
     return report
+
+
+def window_asset_keys(daily_job: dg.JobDefinition) -> list[dg.AssetKey]:
+    """The daily job's assets other than ingest and scrubbing: those that can build a range of days."""
+    day_by_day = {*INGEST_ASSETS, *SCRUB_ASSETS}
+    return sorted(k for k in daily_job.asset_layer.executable_asset_keys if k not in day_by_day)
+
+
+def consecutive_groups(days: Sequence[str], size: int) -> Iterator[list[str]]:
+    """``days`` (ISO dates) in order, cut into runs of consecutive days of at most ``size`` each: a
+    range run builds every day between its ends, so a gap in the days starts a new group."""
+    group: list[str] = []
+    for day in sorted(set(days)):
+        follows = bool(group) and date.fromisoformat(day) == date.fromisoformat(group[-1]) + timedelta(days=1)
+        if group and (not follows or len(group) == size):
+            yield group
+            group = []
+        group.append(day)
+    if group:
+        yield group
 
 
 def recover_after_crash(home: FlywheelPaths, instance: dg.DagsterInstance) -> list[str]:
@@ -146,19 +196,28 @@ def recover_after_crash(home: FlywheelPaths, instance: dg.DagsterInstance) -> li
 def _execute(
     defs: dg.Definitions, job_name: str, instance: dg.DagsterInstance, partition: str | None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
+    partition_range: tuple[str, str] | None = None,
 ) -> StepOutcome:
+    """One in-process run of ``job_name``: for ``partition``, for ``partition_range`` (first and
+    last day, both included; ``partition`` None), or unpartitioned (both None)."""
     job = defs.resolve_job_def(job_name)
+    tags = {RUN_PID_TAG: str(os.getpid())}
+    if partition_range is not None:
+        # the tags a single-run backfill sets: one run over the partition range
+        tags |= {ASSET_PARTITION_RANGE_START_TAG: partition_range[0], ASSET_PARTITION_RANGE_END_TAG: partition_range[1]}
+        partition = None
     started = time.perf_counter()
     result = job.execute_in_process(
         instance=instance,
         partition_key=partition,
         asset_selection=asset_selection,
         raise_on_error=False,
-        tags={RUN_PID_TAG: str(os.getpid())},
+        tags=tags,
         # Step logs go to the Dagster instance (the UI); the terminal shows only what needs a person.
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    outcome = StepOutcome(job_name, partition, result.success, time.perf_counter() - started, run_id=result.run_id)
+    label = f"{partition_range[0]}..{partition_range[1]}" if partition_range else partition
+    outcome = StepOutcome(job_name, label, result.success, time.perf_counter() - started, run_id=result.run_id)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             outcome.materialized.append(event.asset_key.to_user_string())

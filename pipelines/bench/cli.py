@@ -38,6 +38,11 @@ def bench(
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
+    days_per_dbt_build: Annotated[
+        int,
+        typer.Option(min=1, help="Catching up: dbt's daily models build this many consecutive days per run "
+                     "(`flywheel run --days-per-dbt-build`). 1: one build a day, as the schedule runs."),
+    ] = 1,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the JSON report instead of Markdown.")
     ] = False,
@@ -55,7 +60,8 @@ def bench(
     except ValueError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    config = e2e.BenchConfig(interactions=interactions, days=days, stages=stages, seed=seed)
+    config = e2e.BenchConfig(interactions=interactions, days=days, stages=stages, seed=seed,
+                             days_per_dbt_build=days_per_dbt_build)
     root = settings.paths(home).home / "bench"
     run_home = settings.paths(root / f"run-{config.interactions_per_day * days}x{days}")
     console.print(

@@ -22,8 +22,8 @@ from pipelines.bench.memory import TreeSampler
 from pipelines.cli import app
 
 
-def _stand_in(calls: list[tuple[str, str | None]]) -> e2e.StageExecutor:
-    def execute(stage: str, partition: str | None) -> tuple[bool, str]:
+def _stand_in(calls: list[tuple[str, e2e.Partition]]) -> e2e.StageExecutor:
+    def execute(stage: str, partition: e2e.Partition) -> tuple[bool, str]:
         calls.append((stage, partition))
         time.sleep(0.01)
         return True, "stand-in"
@@ -34,7 +34,7 @@ def _stand_in(calls: list[tuple[str, str | None]]) -> e2e.StageExecutor:
 def test_report_has_every_stage_and_a_day_ratio(tmp_path: Path) -> None:
     paths = settings.paths(tmp_path / "run")
     config = e2e.BenchConfig(interactions=120, days=3)
-    calls: list[tuple[str, str | None]] = []
+    calls: list[tuple[str, e2e.Partition]] = []
     result = e2e.run_bench(paths, config, execute=_stand_in(calls))
 
     assert result.failed is None
@@ -60,9 +60,32 @@ def test_report_has_every_stage_and_a_day_ratio(tmp_path: Path) -> None:
         assert f"| {stage} |" in markdown
 
 
+def test_catching_up_builds_dbt_once_per_range_of_days(tmp_path: Path) -> None:
+    config = e2e.BenchConfig(interactions=150, days=5, days_per_dbt_build=2)
+    calls: list[tuple[str, e2e.Partition]] = []
+    result = e2e.run_bench(settings.paths(tmp_path / "run"), config, execute=_stand_in(calls))
+    d = config.day_labels
+    assert [c for c in calls if c[0] == "dbt"] == [("dbt", (d[0], d[1])), ("dbt", (d[2], d[3])), ("dbt", (d[4], d[4]))]
+    assert [c for c in calls if c[0] == "ingest"] == [("ingest", day) for day in d]
+    # listed under the last day of their range, in day order with the other stages of that day
+    assert [r.day for r in result.runs if r.stage == "dbt"] == [d[1], d[3], d[4]]
+    summary = result.to_dict()["summary"]
+    assert summary["stages"]["dbt"]["runs"] == 3 and result.config["days_per_dbt_build"] == 2
+    assert "catching up" in e2e.format_markdown(result)
+
+
+def test_a_stage_run_once_has_no_day_ratio_to_judge(tmp_path: Path) -> None:
+    config = e2e.BenchConfig(interactions=60, days=2, days_per_dbt_build=2)
+    result = e2e.run_bench(settings.paths(tmp_path / "run"), config, execute=_stand_in([]))
+    summary = result.to_dict()["summary"]
+    assert summary["stages"]["dbt"]["runs"] == 1 and "day_ratio" not in summary["stages"]["dbt"]
+    # judged on the stages that ran every day; dbt's one build is not "not met"
+    assert summary["goals"]["daily_stages_day_ratio_within_1_2"] is not None
+
+
 @pytest.mark.parametrize("raises", [False, True], ids=["fails", "raises"])
 def test_a_failed_stage_stops_the_run_and_is_reported(tmp_path: Path, raises: bool) -> None:
-    def execute(stage: str, partition: str | None) -> tuple[bool, str]:
+    def execute(stage: str, partition: e2e.Partition) -> tuple[bool, str]:
         if stage == "dbt" and raises:
             raise KeyError("no partition")
         return stage != "dbt", "step failed: dbt build"
