@@ -33,6 +33,7 @@ RUN_PID_TAG = "flywheel/pid"
 # gates) reads the lake over a window of arrival days and can build several days at once.
 INGEST_ASSETS = (dg.AssetKey("raw_events"), dg.AssetKey("billing_events"))
 SCRUB_ASSETS = (dg.AssetKey("scrubbed_events"),)
+DAY_BY_DAY_ASSETS = (*INGEST_ASSETS, *SCRUB_ASSETS)
 
 DAGSTER_YAML = """\
 # Written by Flywheel: local storage under $FLYWHEEL_HOME/dagster, no telemetry (no network).
@@ -134,11 +135,10 @@ def run_days(
                 if not record(_execute(defs, DAILY_JOB, instance, partition=day)):
                     return report
         else:
-            day_by_day = [*INGEST_ASSETS, *SCRUB_ASSETS]
             built_over_ranges = window_asset_keys(defs.resolve_job_def(DAILY_JOB))
             for group in consecutive_groups(days, days_per_dbt_build):
                 for day in group:
-                    if not record(_execute(defs, DAILY_JOB, instance, day, day_by_day)):
+                    if not record(_execute(defs, DAILY_JOB, instance, day, DAY_BY_DAY_ASSETS)):
                         return report
                 if not record(_execute(defs, DAILY_JOB, instance, None, built_over_ranges,
                                        partition_range=(group[0], group[-1]))):
@@ -150,8 +150,7 @@ def run_days(
 
 def window_asset_keys(daily_job: dg.JobDefinition) -> list[dg.AssetKey]:
     """The daily job's assets other than ingest and scrubbing: those that can build a range of days."""
-    day_by_day = {*INGEST_ASSETS, *SCRUB_ASSETS}
-    return sorted(k for k in daily_job.asset_layer.executable_asset_keys if k not in day_by_day)
+    return sorted(k for k in daily_job.asset_layer.executable_asset_keys if k not in DAY_BY_DAY_ASSETS)
 
 
 def consecutive_groups(days: Sequence[str], size: int) -> Iterator[list[str]]:

@@ -30,7 +30,7 @@ def test_the_window_assets_are_the_daily_job_less_ingest_and_scrubbing() -> None
 
     job = defs.resolve_job_def(DAILY_JOB)
     window = runner.window_asset_keys(job)
-    day_by_day = {*runner.INGEST_ASSETS, *runner.SCRUB_ASSETS}
+    day_by_day = set(runner.DAY_BY_DAY_ASSETS)
     assert day_by_day <= set(job.asset_layer.executable_asset_keys)
     assert set(window) == set(job.asset_layer.executable_asset_keys) - day_by_day
     assert any(k.to_user_string() == "fct_generations" for k in window)
