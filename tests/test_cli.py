@@ -1,11 +1,15 @@
-"""The command line: every command documents itself; `run` refuses an empty landing zone clearly."""
+"""The command line: every command documents itself; `run` refuses an empty landing zone clearly; the
+demo catches its week up."""
 
 from __future__ import annotations
 
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+import pipelines.runner
+import pipelines.summary
+from pipelines.cli import DEMO_DAYS_PER_DBT_BUILD, app
+from pipelines.runner import RunReport
 
 runner = CliRunner()
 
@@ -47,3 +51,23 @@ def test_an_unusable_home_gives_a_clear_error(tmp_path) -> None:
     result = runner.invoke(app, ["run", "--home", str(blocker)])
     assert result.exit_code == 4
     assert "cannot use" in result.output
+
+
+@pytest.mark.parametrize(("arguments", "expected"), [((), DEMO_DAYS_PER_DBT_BUILD), (("--days-per-dbt-build", "1"), 1)])
+def test_the_demo_catches_its_simulated_week_up_unless_told_otherwise(
+    home, monkeypatch: pytest.MonkeyPatch, arguments: tuple[str, ...], expected: int,
+) -> None:
+    # the days land at once (a backlog): dbt's daily models build a week per run by default
+    calls = []
+
+    def run_days(paths, days, on_progress=None, **options):
+        calls.append((days, options["days_per_dbt_build"]))
+        return RunReport()
+
+    monkeypatch.setattr(pipelines.runner, "run_days", run_days)
+    monkeypatch.setattr(pipelines.summary, "print_summary", lambda *args: None)
+    result = runner.invoke(app, ["demo", "--home", str(home.home), "--days", "2", "--interactions-per-day", "20",
+                                 *arguments])
+    assert result.exit_code == 0, result.output
+    [(days, days_per_dbt_build)] = calls
+    assert len(days) >= 2 and days_per_dbt_build == expected
