@@ -125,7 +125,7 @@ def run(
 # The demo's week lands all at once: a backlog, which a week per dbt build catches up in about
 # half the time of a build a day, to the same warehouse (tests/scaling): the default demo (7 days of
 # 2,000 interactions, generating included) took 141 s instead of 268 s on this 2-core machine, with
-# the same marts and training-set counts (docs/benchmarks.md, run O).
+# the same marts and training-set counts (docs/benchmarks.md, run P).
 DEMO_DAYS_PER_DBT_BUILD = 7
 
 
