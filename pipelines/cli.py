@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines import runner, settings
-from pipelines.cli_options import HomeOption, open_home
+from pipelines.cli_options import DaysPerDbtBuildOption, HomeOption, open_home
 from pipelines.locks import RunLockHeld
 
 app = typer.Typer(
@@ -105,9 +105,7 @@ def run(
     start: Annotated[str | None, typer.Option(help="First arrival day (default: first day in the landing zone).")] = None,
     end: Annotated[str | None, typer.Option(help="Last arrival day (default: last day in the landing zone).")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another run on this home to finish.")] = 0.0,
-    days_per_dbt_build: Annotated[int, typer.Option(
-        min=1, help="Catching up: dbt's daily models build up to this many consecutive days in one run "
-        "(ingest and scrubbing stay day by day). 1: one build a day, as the schedule runs.")] = 1,
+    days_per_dbt_build: DaysPerDbtBuildOption = 1,
 ) -> None:
     """Materialize every asset for a range of days in this process; non-zero exit on any failure."""
     paths = _home(home)
@@ -134,9 +132,7 @@ def demo(
     home: HomeOption = None,
     days: Annotated[int, typer.Option(min=1)] = 7,
     interactions_per_day: Annotated[int, typer.Option(min=1)] = 2000,
-    days_per_dbt_build: Annotated[int, typer.Option(
-        min=1, help="As `flywheel run`'s: the simulated week is a backlog, caught up a week per dbt build "
-        "(ingest and scrubbing day by day). 1: one build a day, as the schedule runs.")] = DEMO_DAYS_PER_DBT_BUILD,
+    days_per_dbt_build: DaysPerDbtBuildOption = DEMO_DAYS_PER_DBT_BUILD,
 ) -> None:
     """Simulate a week, run every asset over it, and print what was built and where."""
     paths = _home(home)

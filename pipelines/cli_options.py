@@ -15,6 +15,10 @@ HomeOption = Annotated[
     typer.Option("--home", help="State directory (default: $FLYWHEEL_HOME or .flywheel/ in the project)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts.")]
+# Catching up (runner.run_days): `flywheel run`, `flywheel demo` and `flywheel bench`.
+DaysPerDbtBuildOption = Annotated[int, typer.Option(
+    min=1, help="Catching up: dbt's daily models build up to this many consecutive days in one run "
+    "(ingest and scrubbing stay day by day). 1: one build a day, as the schedule runs.")]
 
 
 def open_home(home: Path | None, console: Console) -> settings.FlywheelPaths:

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines.cli_options import DaysPerDbtBuildOption
+
 console = Console(stderr=True)
 
 
@@ -38,11 +40,7 @@ def bench(
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
-    days_per_dbt_build: Annotated[
-        int,
-        typer.Option(min=1, help="Catching up: dbt's daily models build this many consecutive days per run "
-                     "(`flywheel run --days-per-dbt-build`). 1: one build a day, as the schedule runs."),
-    ] = 1,
+    days_per_dbt_build: DaysPerDbtBuildOption = 1,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the JSON report instead of Markdown.")
     ] = False,
