@@ -368,8 +368,9 @@ def summarize(result: BenchResult) -> dict[str, Any]:
     interactions = result.config["interactions"]
     complete = result.failed is None and set(result.config["stages"]) == set(STAGES)
     # a stage run once (one day; dbt catching up all days in one build) has no ratio to judge
-    daily_ratios = {s: v.get("day_ratio") for s, v in stages.items() if s in DAILY_STAGES and v["runs"] >= 2}
-    daily_cpu_ratios = {s: v.get("cpu_ratio") for s, v in stages.items() if s in DAILY_STAGES and v["runs"] >= 2}
+    judged = {s: v for s, v in stages.items() if s in DAILY_STAGES and v["runs"] >= 2}
+    daily_ratios = {s: v.get("day_ratio") for s, v in judged.items()}
+    daily_cpu_ratios = {s: v.get("cpu_ratio") for s, v in judged.items()}
     return {
         "stages": stages,
         "interactions": interactions,
