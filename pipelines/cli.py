@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines import runner, settings
+from pipelines import command_process, runner, settings
 from pipelines.cli_options import DaysPerDbtBuildOption, HomeOption, open_home
 from pipelines.locks import RunLockHeld
 
@@ -90,6 +90,7 @@ def _run(paths: settings.FlywheelPaths, days: list[str], wait_seconds: float = 0
                 progress.console.print(f"    {outcome.failure_reasons.get(step, '?')}", markup=False, highlight=False)
             progress.advance(task)
 
+        command_process.prepare_for_runs()
         try:
             report = runner.run_days(paths, days, show, wait_seconds=wait_seconds,
                                      days_per_dbt_build=days_per_dbt_build)
@@ -160,11 +161,14 @@ def dashboards(
 
 
 def main() -> None:
+    command_process.claim()
     try:
         app()
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    finally:
+        command_process.before_exit()
 
 
 if __name__ == "__main__":

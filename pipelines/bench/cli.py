@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines import command_process
 from pipelines.cli_options import DaysPerDbtBuildOption
 
 console = Console(stderr=True)
@@ -66,6 +67,7 @@ def bench(
         f"benchmark: {config.interactions_per_day * days:,} interactions over {days} days "
         f"({config.interactions_per_day:,} a day), stages {', '.join(stages)}, home {run_home.home}"
     )
+    command_process.prepare_for_runs()
     try:
         result = e2e.run_bench(
             run_home, config, on_stage=lambda run: console.print(e2e.stage_line(run))

@@ -25,6 +25,7 @@ from pipelines.failpoints import failpoint_when
 from pipelines.partitions import daily_partitions
 from pipelines.resources import WAREHOUSE_POOL, FlywheelHome
 from pipelines.settings import export_environment
+from pipelines.signals import quality
 from pipelines.signals.project import (
     DAILY_FOLDERS,
     DAILY_SELECTION,
@@ -93,6 +94,8 @@ def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: Fl
     restore_partial_parse(parse_state, target)
     with window_in_environment(window):
         invocation = dbt.cli(build_args(), context=context, target_path=target)
+    # while dbt builds what the gates read, this process has a core to spare (command_process.py)
+    quality.start_importing_great_expectations()
     failpoint_when("dbt.mid_build", lambda: any(target.glob("run/*/models/marts/*/fct_generation*.sql")))
     yield from invocation.stream()
     if invocation.is_successful():

@@ -7,7 +7,10 @@ tables stay in dbt tests, which run inside DuckDB. The gates on the marts the tr
 reads (fct_generations, dim_users) are blocking: when one fails, the export does not run.
 """
 
+import importlib
 import json
+import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -203,6 +206,39 @@ GATES: tuple[Gate, ...] = (
 
 def evaluation_window(until: date) -> dict[str, date]:
     return {"since": until - timedelta(days=WINDOW_DAYS - 1), "until": until}
+
+
+# Whether this process's dbt steps may start Great Expectations' import on a thread (see
+# pipelines/command_process.py): set by a command whose runs execute every step in this process.
+_import_early = threading.Event()
+_importer_started = threading.Lock()
+GREAT_EXPECTATIONS_MODULES = ("great_expectations", "great_expectations.data_context.types.base")
+
+
+def import_great_expectations_early() -> None:
+    """Let ``start_importing_great_expectations`` work in this process (a ``flywheel`` command)."""
+    _import_early.set()
+
+
+def start_importing_great_expectations() -> threading.Thread | None:
+    """Start importing Great Expectations on a daemon thread, if this process asked for it and
+    no import has started; the first gate's own import then waits for it to finish (Python's
+    per-module import locks). The thread, or None when there is nothing to start."""
+    if not _import_early.is_set() or GREAT_EXPECTATIONS_MODULES[0] in sys.modules:
+        return None
+    if not _importer_started.acquire(blocking=False):
+        return None  # started already
+
+    def import_modules() -> None:
+        try:
+            for name in GREAT_EXPECTATIONS_MODULES:
+                importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the gate's own import raises it where it is reported
+            return
+
+    thread = threading.Thread(target=import_modules, name="import-great-expectations", daemon=True)
+    thread.start()
+    return thread
 
 
 def validate_frame(frame: pd.DataFrame, gate: Gate) -> GateOutcome:
