@@ -21,6 +21,7 @@ A long-lived process (a Dagster daemon, a test session) pays these costs once; `
 from __future__ import annotations
 
 import gc
+import sys
 
 # Whether this process is a ``flywheel`` command's own (its console-script entry point ran): only
 # then is what is alive at a command's start alive until its exit. A test that invokes a command
@@ -49,6 +50,11 @@ def prepare_for_runs() -> bool:
 
 
 def before_exit() -> None:
-    """Spare the interpreter's shutdown its collection passes over everything still alive."""
-    if _own_process:
-        gc.freeze()
+    """Let an early import still running end, then spare the interpreter's shutdown its
+    collection passes over everything still alive."""
+    if not _own_process:
+        return
+    quality = sys.modules.get("pipelines.signals.quality")  # a light command never loaded it
+    if quality is not None:
+        quality.finish_importing_great_expectations()
+    gc.freeze()

@@ -211,8 +211,11 @@ def evaluation_window(until: date) -> dict[str, date]:
 # Whether this process's dbt steps may start Great Expectations' import on a thread (see
 # pipelines/command_process.py): set by a command whose runs execute every step in this process.
 _import_early = threading.Event()
-_importer_started = threading.Lock()
+_importer_lock = threading.Lock()
+_importer: threading.Thread | None = None
 GREAT_EXPECTATIONS_MODULES = ("great_expectations", "great_expectations.data_context.types.base")
+# At exit, how long to let an early import still running finish (it takes 5-8 s).
+IMPORT_FINISH_WAIT_S = 60.0
 
 
 def import_great_expectations_early() -> None:
@@ -224,21 +227,30 @@ def start_importing_great_expectations() -> threading.Thread | None:
     """Start importing Great Expectations on a daemon thread, if this process asked for it and
     no import has started; the first gate's own import then waits for it to finish (Python's
     per-module import locks). The thread, or None when there is nothing to start."""
+    global _importer
     if not _import_early.is_set() or GREAT_EXPECTATIONS_MODULES[0] in sys.modules:
         return None
-    if not _importer_started.acquire(blocking=False):
-        return None  # started already
+    with _importer_lock:
+        if _importer is not None:
+            return None  # started already
 
-    def import_modules() -> None:
-        try:
-            for name in GREAT_EXPECTATIONS_MODULES:
-                importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the gate's own import raises it where it is reported
-            return
+        def import_modules() -> None:
+            try:
+                for name in GREAT_EXPECTATIONS_MODULES:
+                    importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the gate's own import raises it where it is reported
+                return
 
-    thread = threading.Thread(target=import_modules, name="import-great-expectations", daemon=True)
-    thread.start()
-    return thread
+        _importer = threading.Thread(target=import_modules, name="import-great-expectations", daemon=True)
+        _importer.start()
+        return _importer
+
+
+def finish_importing_great_expectations(timeout_s: float = IMPORT_FINISH_WAIT_S) -> None:
+    """Wait for an early import still running (a run that ended before its gates): a thread in
+    the middle of an import must not meet the interpreter's shutdown."""
+    if _importer is not None:
+        _importer.join(timeout_s)
 
 
 def validate_frame(frame: pd.DataFrame, gate: Gate) -> GateOutcome:
