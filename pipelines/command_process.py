@@ -4,15 +4,16 @@ A long-lived process (a Dagster daemon, a test session) pays these costs once; `
 ``demo`` and ``bench`` are a process each, and pay them on every run: for one small day, ~8 of its
 ~73 s (docs/benchmarks.md, run Q).
 
-- The code location (Dagster's definitions, dbt's manifest, Presidio's recognizers: ~600,000
-  objects) lives until the command exits, yet every full pass of Python's garbage collector walks
-  it again, and the interpreter's shutdown walks it once more (~4 s after the last run, py-spy).
-  ``gc.freeze`` moves what is alive at that point out of the collector's sight; what the runs
-  allocate afterwards is collected as before. Frozen objects are never freed before exit, which
-  is what they would have been anyway.
+- The code location (Dagster's definitions and the repository built from them, dbt's manifest,
+  Presidio's recognizers: ~600,000 objects) lives until the command exits, yet every full pass
+  of Python's garbage collector walks it again, and the interpreter's shutdown walks it once
+  more (~4 s after the last run, py-spy). ``gc.freeze`` moves what is alive at that point out of
+  the collector's sight (after one collection, so that no garbage is pinned with it: a frozen
+  cycle is never collected); what the runs allocate afterwards is collected as before, and a
+  frozen object whose references all go is still freed.
 - Great Expectations is imported by the first quality gate: 5-8 CPU s (scipy, SQLAlchemy and
   Altair come with it). The gates run right after dbt, a child process that keeps one core busy
-  while this process only reads its events; so the dbt steps start that import on a thread
+  while this process only reads its events; so the daily dbt step starts that import on a thread
   (``pipelines.signals.quality.start_importing_great_expectations``) and the gates find it done.
   Only where this process runs the gates after dbt, which a command's in-process runs always do;
   a deployment that runs each step in a process of its own does not ask for it.
@@ -36,16 +37,18 @@ def claim() -> None:
 
 
 def prepare_for_runs() -> bool:
-    """Before a command's first run: load the code location and freeze it; let the dbt steps
+    """Before a command's first run: load the code location and freeze it; let the daily dbt step
     import Great Expectations early. False (and nothing done) in a process that is not the
     command's own."""
     if not _own_process:
         return False
-    import pipelines.definitions  # noqa: F401  (the code location itself, loaded once)
+    from pipelines.definitions import defs
     from pipelines.signals import quality
 
+    defs.get_repository_def()  # the jobs and asset graph, built on first use, also live to the end
+    gc.collect()
     gc.freeze()
-    quality.import_great_expectations_early()
+    quality.allow_early_great_expectations_import()
     return True
 
 

@@ -41,12 +41,28 @@ def test_the_entry_point_claims_its_process_then_runs_freeze_the_code_location()
     assert out.splitlines() == ["True", "True True True"]
 
 
+def test_the_commands_exit_waits_for_an_import_still_running() -> None:
+    out = _python("""
+        from pipelines import cli
+        from pipelines.signals import quality
+
+        def command():  # a run that ended before its gates: the import thread still runs
+            quality.allow_early_great_expectations_import()
+            print(quality.start_importing_great_expectations().is_alive())
+
+        cli.app = command
+        cli.main()
+        print(quality._importer.is_alive())
+    """)
+    assert out.splitlines() == ["True", "False"]
+
+
 def test_great_expectations_is_imported_on_a_thread_once_and_only_when_asked() -> None:
     out = _python("""
         import sys
         from pipelines.signals import quality
         print(quality.start_importing_great_expectations(), "great_expectations" in sys.modules)
-        quality.import_great_expectations_early()
+        quality.allow_early_great_expectations_import()
         thread = quality.start_importing_great_expectations()
         print(thread.name)
         print(quality.start_importing_great_expectations())  # one import, however many dbt steps

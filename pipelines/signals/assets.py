@@ -76,6 +76,8 @@ class FlywheelDbtTranslator(DagsterDbtTranslator):
         return group_for(dbt_resource_props["fqn"], dbt_resource_props["resource_type"])
 
 
+EARLY_IMPORT_MESSAGE = "importing Great Expectations for the quality gates on a thread while dbt runs"
+
 translator = FlywheelDbtTranslator(
     settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
 )
@@ -94,8 +96,6 @@ def _stream(context: dg.AssetExecutionContext, dbt: DbtCliResource, flywheel: Fl
     restore_partial_parse(parse_state, target)
     with window_in_environment(window):
         invocation = dbt.cli(build_args(), context=context, target_path=target)
-    # while dbt builds what the gates read, this process has a core to spare (command_process.py)
-    quality.start_importing_great_expectations()
     failpoint_when("dbt.mid_build", lambda: any(target.glob("run/*/models/marts/*/fct_generation*.sql")))
     yield from invocation.stream()
     if invocation.is_successful():
@@ -118,6 +118,10 @@ def signals_dbt_daily(
     """Staging, attribution, signals, scores and the signal and health marts for the partition's days."""
     window = run_window(context.partition_time_window.start, context.partition_time_window.end)
     context.log.info(f"dbt window (arrival days): {window}")
+    # the quality gates run next, on what dbt builds: while dbt (a child process) works, this
+    # process has a core to spare for their import (pipelines/command_process.py)
+    if quality.start_importing_great_expectations() is not None:
+        context.log.info(EARLY_IMPORT_MESSAGE)
     yield from _stream(context, dbt, flywheel, window)
 
 

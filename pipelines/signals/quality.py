@@ -208,7 +208,7 @@ def evaluation_window(until: date) -> dict[str, date]:
     return {"since": until - timedelta(days=WINDOW_DAYS - 1), "until": until}
 
 
-# Whether this process's dbt steps may start Great Expectations' import on a thread (see
+# Whether this process's daily dbt step may start Great Expectations' import on a thread (see
 # pipelines/command_process.py): set by a command whose runs execute every step in this process.
 _import_early = threading.Event()
 _importer_lock = threading.Lock()
@@ -218,7 +218,7 @@ GREAT_EXPECTATIONS_MODULES = ("great_expectations", "great_expectations.data_con
 IMPORT_FINISH_WAIT_S = 60.0
 
 
-def import_great_expectations_early() -> None:
+def allow_early_great_expectations_import() -> None:
     """Let ``start_importing_great_expectations`` work in this process (a ``flywheel`` command)."""
     _import_early.set()
 

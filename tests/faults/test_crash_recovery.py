@@ -107,6 +107,21 @@ def test_the_reference_run_holds_every_stage_output(reference: Reference) -> Non
         assert con.execute("select count(*) from snapshot_tables where status <> 'copied'").fetchone()[0] == 0
 
 
+def test_the_reference_run_imported_great_expectations_while_dbt_ran(reference: Reference) -> None:
+    """``flywheel run`` is a command's own process: its daily dbt step starts the gates' import
+    (pipelines/command_process.py), once."""
+    import dagster as dg
+
+    from pipelines.signals.assets import EARLY_IMPORT_MESSAGE
+
+    with dg.DagsterInstance.from_config(str(reference.paths.dagster_home)) as instance:
+        said = [(record.dagster_run.job_name, entry.step_key)
+                for record in instance.get_run_records()
+                for entry in instance.all_logs(record.dagster_run.run_id)
+                if entry.user_message == EARLY_IMPORT_MESSAGE]
+    assert said == [("daily_pipeline", "signals_dbt_daily")], said
+
+
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_a_run_killed_mid_stage_then_run_again_ends_as_an_uninterrupted_run(
     stage: str, landed: settings.FlywheelPaths, reference: Reference, tmp_path
