@@ -3,9 +3,12 @@
   partition's days in the environment (FLYWHEEL_DBT_MIN_DATE / FLYWHEEL_DBT_MAX_DATE); the vars
   min_date / max_date, when given (by hand, unit tests), take precedence.
 
-  Why the environment: dbt re-parses the whole project when a var changes, which a daily var does
-  every day, but only the files that read an environment variable when that variable changes
-  (partial parsing), and Dagster keeps the home's partial-parse state between runs.
+  Read at run time only, never while dbt parses: a file that reads an environment variable at
+  parse time is parsed again whenever its value changes, which the window's does on every run
+  (21 files, ~5 s of every daily build and of the history build after it, measured). So nothing
+  the window decides may be parse-time configuration: the incremental models' delete predicates
+  are data (`window_predicates`) that their strategy (`delete_insert_in_window`, below) turns into
+  SQL when the model runs.
 
   Incremental models recompute only what the window can change, also when they are first created
   (a fresh warehouse's first day processes that day, not the whole lake). Without a window, or
@@ -15,6 +18,9 @@
 {#- One end of the window ('min' or 'max'): an ISO date, or none without a window. Anything
     else stops the run here with its name, not as a cast error in some model's SQL. -#}
 {% macro window_day(end) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set source = end ~ '_date' -%}
     {%- set day = var(source, none) -%}
     {%- if day is none -%}
@@ -100,16 +106,39 @@
 
 
 {#-
-  incremental_predicates for delete+insert by key: the rows a run recomputes arrived at most
-  `days_before` days before its window, so the delete only needs to look there (DuckDB skips the
-  older row groups instead of scanning every key of the table). Empty without a window.
+  The delete+insert strategy with the window's predicates on its delete by key, decided when the
+  model runs (a custom incremental strategy: `incremental_strategy='delete_insert_in_window'`).
+  The model declares them as data in its config, `window_predicates`, a list of:
+
+  - {'recomputed_from': column, 'days_before': N}: the rows a run recomputes arrived at most N
+    days before its window, so the delete only needs to look there (DuckDB skips the older row
+    groups instead of scanning every key of the table). Nothing without a window.
+  - {'later_than_window': column}: only copies that arrived after the window's last day are
+    replaced by key ('false', nothing, without a window: the pre-hook deleted every row then).
 -#}
-{% macro recomputed_rows_predicates(column, days_before) -%}
-    {%- if window_is_given() -%}
-        {{ return([column ~ " >= date '" ~ window_day('min') ~ "' - " ~ days_before]) }}
-    {%- else -%}
-        {{ return([]) }}
-    {%- endif -%}
+{% macro get_incremental_delete_insert_in_window_sql(arg_dict) -%}
+    {%- set predicates = (arg_dict['incremental_predicates'] or []) + window_predicates(config.get('window_predicates', [])) -%}
+    {{ return(get_delete_insert_merge_sql(arg_dict['target_relation'], arg_dict['temp_relation'],
+                                          arg_dict['unique_key'], arg_dict['dest_columns'], predicates)) }}
+{%- endmacro %}
+
+
+{#- The SQL of a model's `window_predicates` (above) for this run's window. -#}
+{% macro window_predicates(specs) -%}
+    {%- set predicates = [] -%}
+    {%- for spec in specs -%}
+        {%- if 'recomputed_from' in spec -%}
+            {%- if window_is_given() -%}
+                {%- do predicates.append(spec['recomputed_from'] ~ " >= date '" ~ window_day('min') ~ "' - " ~ (spec['days_before'] | int)) -%}
+            {%- endif -%}
+        {%- elif 'later_than_window' in spec -%}
+            {%- set last_day = window_day('max') -%}
+            {%- do predicates.append(spec['later_than_window'] ~ " > date '" ~ last_day ~ "'" if last_day else "false") -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("window_predicates: unknown entry " ~ spec) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(predicates) }}
 {%- endmacro %}
 
 

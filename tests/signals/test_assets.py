@@ -120,49 +120,68 @@ def test_parse_state_is_kept_from_a_run_and_given_to_the_next(tmp_path: Path) ->
     assert [p.name for p in saved.parent.iterdir()] == [project.PARTIAL_PARSE_FILE]
 
 
-def _dbt_parse(target: Path, home: Path, window_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``dbt parse`` of the project into ``target`` for ``home``, with exactly ``window_env`` as
+def _dbt(command: list[str], target: Path, home: Path, window_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """dbt ``command`` on the project into ``target`` for ``home``, with exactly ``window_env`` as
     the window's environment (none of this process's)."""
     env = {k: v for k, v in os.environ.items() if k not in project.WINDOW_ENV.values()}
     env.update({**window_env, "FLYWHEEL_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    return subprocess.run([project.dbt_executable(), "parse", "--profiles-dir", str(project.DBT_PROFILES_DIR),
+    return subprocess.run([project.dbt_executable(), *command, "--profiles-dir", str(project.DBT_PROFILES_DIR),
                            "--target-path", str(target), "--log-path", str(target)],
                           cwd=project.DBT_PROFILES_DIR, env=env, capture_output=True, text=True, check=False)
 
 
-def _parse(target: Path, home: Path, window: dict[str, str] | None) -> tuple[list[str], str]:
-    """``dbt parse`` with ``window``: fct_generations' incremental_predicates (decided at parse
-    time) and dbt's log."""
-    parsed = _dbt_parse(target, home, {k: v for k, v in project.window_environment(window).items() if v})
-    assert parsed.returncode == 0, parsed.stdout[-3000:]
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
-    return nodes["model.flywheel.fct_generations"]["config"]["incremental_predicates"], (target / "dbt.log").read_text()
+def _window_env(window: tuple[str, str] | None) -> dict[str, str]:
+    ends = window and {"min_date": window[0], "max_date": window[1]}
+    return {k: v for k, v in project.window_environment(ends).items() if v}
 
 
-def test_kept_parse_state_is_reparsed_where_the_window_changed(tmp_path: Path) -> None:
-    # The day's window reaches parse-time config (the incremental predicates): a kept parse state
-    # must never give a run the window of the run before. dbt must also use the state (partial
-    # parsing), else keeping it buys nothing.
+def test_a_changed_window_makes_dbt_parse_nothing_again(tmp_path: Path) -> None:
+    # Every daily build has a new window, and the history build after it none: a file that read
+    # the window while dbt parsed would be parsed again each time (21 files, ~5 s a build). The
+    # window is read when the models run, so the kept parse state holds no window at all.
     saved = tmp_path / "saved" / project.PARTIAL_PARSE_FILE
-    runs = [("2026-11-02", "2026-11-02"), ("2026-11-03", "2026-11-04"), None, ("2026-11-05", "2026-11-05")]
-    for number, window in enumerate(runs):
+    configs = []
+    for number, window in enumerate([("2026-11-02", "2026-11-02"), ("2026-11-03", "2026-11-04"), None,
+                                     ("2026-11-05", "2026-11-05")]):
         target = tmp_path / f"target-{number}"
         project.restore_partial_parse(saved, target)
-        predicates, log = _parse(target, tmp_path, window and {"min_date": window[0], "max_date": window[1]})
+        parsed = _dbt(["parse"], target, tmp_path, _window_env(window))
+        assert parsed.returncode == 0, parsed.stdout[-3000:]
         project.keep_partial_parse(target, saved)
-        expected = [f"ingest_date >= date '{window[0]}' - "] if window else []
-        assert [p[: len(e)] for p, e in zip(predicates, expected, strict=False)] == expected, (window, predicates)
-        assert len(predicates) == len(expected), (window, predicates)
         if number:
-            assert "Unable to do partial parsing" not in log and "Partial parsing enabled" in log, log[-2000:]
+            log = (target / "dbt.log").read_text()
+            assert "Partial parsing enabled, no changes found, skipping parsing" in log, (window, log[-2000:])
+        nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+        configs.append({key: node["config"] for key, node in nodes.items()})
+        assert "2026-11-0" not in json.dumps(configs[-1]), window
+    assert all(config == configs[0] for config in configs)
+    # what the delete predicates are made of is data, the same for every window
+    generations = configs[0]["model.flywheel.fct_generations"]
+    assert generations["incremental_strategy"] == "delete_insert_in_window"
+    assert generations["window_predicates"] == [{"recomputed_from": "ingest_date", "days_before": 2}]
+
+
+@pytest.mark.parametrize(("window", "expected"), [
+    (("2026-11-03", "2026-11-04"), ["ingest_date >= date '2026-11-03' - 2", "ingest_date > date '2026-11-04'"]),
+    (None, ["false"]),  # no window: no row is recomputed by age, no later copy replaced by key
+])
+def test_the_delete_predicates_are_made_from_the_window_when_the_model_runs(
+    window: tuple[str, str] | None, expected: list[str], tmp_path: Path,
+) -> None:
+    specs = "[{'recomputed_from': 'ingest_date', 'days_before': 2}, {'later_than_window': 'ingest_date'}]"
+    compiled = _dbt(["compile", "--inline", f"{{{{ tojson(window_predicates({specs})) }}}}"],
+                    tmp_path / "target", tmp_path, _window_env(window))
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    assert json.loads(compiled.stdout.rstrip().splitlines()[-1]) == expected, compiled.stdout[-1000:]
 
 
 def test_a_window_that_is_not_a_date_stops_dbt_with_its_name(tmp_path: Path) -> None:
-    # the window is pasted into SQL: anything but a date must stop the run, named, before any SQL
-    parsed = _dbt_parse(tmp_path / "target", tmp_path, {"FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --",
-                                                        "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
-    assert parsed.returncode != 0
-    assert "FLYWHEEL_DBT_MIN_DATE must be a date (YYYY-MM-DD)" in parsed.stdout + parsed.stderr
+    # the window is pasted into SQL: anything but a date must stop the model that reads it, named,
+    # before its SQL runs
+    compiled = _dbt(["compile", "--select", "base_lake__events"], tmp_path / "target", tmp_path,
+                    {"FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
+    assert compiled.returncode != 0
+    assert "FLYWHEEL_DBT_MIN_DATE must be a date (YYYY-MM-DD)" in compiled.stdout + compiled.stderr
 
 
 def test_dagster_builds_no_dbt_adapter_in_this_process() -> None:

@@ -10,9 +10,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='delete_insert_in_window',
         unique_key='generation_id',
-        incremental_predicates=recomputed_rows_predicates('ingest_date', var('attribution_lookback_days')),
+        window_predicates=[{'recomputed_from': 'ingest_date', 'days_before': var('attribution_lookback_days')}],
         pre_hook="{{ delete_run_window('ingest_date') }}",
         meta={'test_window_column': 'ingest_date'},
     )

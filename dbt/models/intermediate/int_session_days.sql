@@ -16,11 +16,11 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='delete_insert_in_window',
         unique_key=['session_id', 'ingest_date'],
-        incremental_predicates=recomputed_rows_predicates(
-            'DBT_INCREMENTAL_TARGET.ingest_date', var('attribution_lookback_days')
-        ),
+        window_predicates=[
+            {'recomputed_from': 'DBT_INCREMENTAL_TARGET.ingest_date', 'days_before': var('attribution_lookback_days')}
+        ],
         pre_hook=[
             "{{ delete_run_window('ingest_date') }}",
             "{{ delete_touched_session_days([ref('stg_lake__prompts'), ref('fct_generations'), ref('int_actions_attributed')], lookback_days()) }}",

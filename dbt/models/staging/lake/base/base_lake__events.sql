@@ -14,11 +14,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='delete_insert_in_window',
         unique_key='event_id',
-        incremental_predicates=[
-            "ingest_date > date '" ~ window_day('max') ~ "'" if window_day('max') else "false"
-        ],
+        window_predicates=[{'later_than_window': 'ingest_date'}],
         pre_hook="{{ delete_run_window('ingest_date') }}",
     )
 }}
