@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -135,22 +136,45 @@ def _window_env(window: tuple[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in project.window_environment(ends).items() if v}
 
 
-def test_a_changed_window_makes_dbt_parse_nothing_again(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class ParsedHome:
+    """A home and the parse state a windowless ``dbt parse`` left for it (the profile names the
+    home's warehouse, so the state serves this home only)."""
+
+    home: Path
+    state: Path
+
+    def dbt(self, command: list[str], target: Path, window: tuple[str, str] | None,
+            window_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """``command`` started from the kept parse state, which it then keeps (as runs do)."""
+        project.restore_partial_parse(self.state, target)
+        done = _dbt(command, target, self.home, _window_env(window) if window_env is None else window_env)
+        project.keep_partial_parse(target, self.state)
+        return done
+
+
+@pytest.fixture(scope="module")
+def parsed_home(tmp_path_factory: pytest.TempPathFactory) -> ParsedHome:
+    root = tmp_path_factory.mktemp("parsed-home")
+    parsed = ParsedHome(root / "home", root / "state" / project.PARTIAL_PARSE_FILE)
+    parsed.home.mkdir()  # where dbt opens the warehouse when it compiles
+    first = parsed.dbt(["parse"], root / "target", None)
+    assert first.returncode == 0, first.stdout[-3000:]
+    return parsed
+
+
+def test_a_changed_window_makes_dbt_parse_nothing_again(parsed_home: ParsedHome, tmp_path: Path) -> None:
     # Every daily build has a new window, and the history build after it none: a file that read
     # the window while dbt parsed would be parsed again each time (21 files, ~5 s a build). The
     # window is read when the models run, so the kept parse state holds no window at all.
-    saved = tmp_path / "saved" / project.PARTIAL_PARSE_FILE
     configs = []
     for number, window in enumerate([("2026-11-02", "2026-11-02"), ("2026-11-03", "2026-11-04"), None,
                                      ("2026-11-05", "2026-11-05")]):
         target = tmp_path / f"target-{number}"
-        project.restore_partial_parse(saved, target)
-        parsed = _dbt(["parse"], target, tmp_path, _window_env(window))
+        parsed = parsed_home.dbt(["parse"], target, window)
         assert parsed.returncode == 0, parsed.stdout[-3000:]
-        project.keep_partial_parse(target, saved)
-        if number:
-            log = (target / "dbt.log").read_text()
-            assert "Partial parsing enabled, no changes found, skipping parsing" in log, (window, log[-2000:])
+        log = (target / "dbt.log").read_text()
+        assert "Partial parsing enabled, no changes found, skipping parsing" in log, (window, log[-2000:])
         nodes = json.loads((target / "manifest.json").read_text())["nodes"]
         configs.append({key: node["config"] for key, node in nodes.items()})
         assert "2026-11-0" not in json.dumps(configs[-1]), window
@@ -161,25 +185,23 @@ def test_a_changed_window_makes_dbt_parse_nothing_again(tmp_path: Path) -> None:
     assert generations["window_predicates"] == [{"recomputed_from": "ingest_date", "days_before": 2}]
 
 
-@pytest.mark.parametrize(("window", "expected"), [
-    (("2026-11-03", "2026-11-04"), ["ingest_date >= date '2026-11-03' - 2", "ingest_date > date '2026-11-04'"]),
-    (None, ["false"]),  # no window: no row is recomputed by age, no later copy replaced by key
-])
-def test_the_delete_predicates_are_made_from_the_window_when_the_model_runs(
-    window: tuple[str, str] | None, expected: list[str], tmp_path: Path,
-) -> None:
+def test_the_delete_predicates_are_made_from_the_window_when_the_model_runs(parsed_home: ParsedHome, tmp_path: Path) -> None:
     specs = "[{'recomputed_from': 'ingest_date', 'days_before': 2}, {'later_than_window': 'ingest_date'}]"
-    compiled = _dbt(["compile", "--inline", f"{{{{ tojson(window_predicates({specs})) }}}}"],
-                    tmp_path / "target", tmp_path, _window_env(window))
-    assert compiled.returncode == 0, compiled.stdout[-3000:]
-    assert json.loads(compiled.stdout.rstrip().splitlines()[-1]) == expected, compiled.stdout[-1000:]
+    inline = ["compile", "--inline", f"{{{{ tojson(window_predicates({specs})) }}}}"]
+    for window, expected in [
+        (("2026-11-03", "2026-11-04"), ["ingest_date >= date '2026-11-03' - 2", "ingest_date > date '2026-11-04'"]),
+        (None, ["false"]),  # no window: no row is recomputed by age, no later copy replaced by key
+    ]:
+        compiled = parsed_home.dbt(inline, tmp_path / f"target-{bool(window)}", window)
+        assert compiled.returncode == 0, compiled.stdout[-3000:]
+        assert json.loads(compiled.stdout.rstrip().splitlines()[-1]) == expected, compiled.stdout[-1000:]
 
 
-def test_a_window_that_is_not_a_date_stops_dbt_with_its_name(tmp_path: Path) -> None:
+def test_a_window_that_is_not_a_date_stops_dbt_with_its_name(parsed_home: ParsedHome, tmp_path: Path) -> None:
     # the window is pasted into SQL: anything but a date must stop the model that reads it, named,
     # before its SQL runs
-    compiled = _dbt(["compile", "--select", "base_lake__events"], tmp_path / "target", tmp_path,
-                    {"FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
+    compiled = parsed_home.dbt(["compile", "--select", "base_lake__events"], tmp_path / "target", None,
+                               {"FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
     assert compiled.returncode != 0
     assert "FLYWHEEL_DBT_MIN_DATE must be a date (YYYY-MM-DD)" in compiled.stdout + compiled.stderr
 
