@@ -4,7 +4,7 @@
   in a daily run, over the rows of the run's arrival days (that column within [min_date,
   max_date]), so daily tests cost what the day costs. The few rows of earlier days a run
   re-computes (late actions) were tested when their day ran, and every row is tested by a run
-  without vars (pytest, CI, a full build). A test's own `where` still applies on top.
+  without a window (pytest, CI, a full build). A test's own `where` still applies on top.
 -#}
 {% macro duckdb__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}

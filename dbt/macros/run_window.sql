@@ -3,20 +3,26 @@
   partition's days in the environment (FLYWHEEL_DBT_MIN_DATE / FLYWHEEL_DBT_MAX_DATE); the vars
   min_date / max_date, when given (by hand, unit tests), take precedence.
 
+  Not --vars: dbt re-parses the whole project whenever a var changes, which a daily var does
+  every day.
+
   Read at run time only, never while dbt parses: a file that reads an environment variable at
   parse time is parsed again whenever its value changes, which the window's does on every run
   (21 files, ~5 s of every daily build and of the history build after it, measured). So nothing
   the window decides may be parse-time configuration: the incremental models' delete predicates
   are data (`window_predicates`) that their strategy (`delete_insert_in_window`, below) turns into
-  SQL when the model runs.
+  SQL when the model runs. A ref() written only inside a window branch (`run_window_is_set()`)
+  is never recorded, as the branch is false while dbt parses: write it outside the branch too,
+  or as a `-- depends_on:` comment.
 
   Incremental models recompute only what the window can change, also when they are first created
   (a fresh warehouse's first day processes that day, not the whole lake). Without a window, or
   with --full-refresh, a run processes everything in the lake: the same rows as day-by-day runs.
 -#}
 
-{#- One end of the window ('min' or 'max'): an ISO date, or none without a window. Anything
-    else stops the run here with its name, not as a cast error in some model's SQL. -#}
+{#- One end of the window ('min' or 'max'): an ISO date, or none without a window (always none
+    while dbt parses). Anything else stops the run here with its name, not as a cast error in
+    some model's SQL. -#}
 {% macro window_day(end) -%}
     {%- if not execute -%}
         {{ return(none) }}
@@ -92,8 +98,8 @@
 
 {#-
   The same window for data tests: a test of an incremental model checks the rows the run could
-  have changed, not all history (which would make every daily run cost O(history)). Without
-  vars (pytest, a full build, an ad-hoc `dbt test`) tests see every row.
+  have changed, not all history (which would make every daily run cost O(history)). Without a
+  window (pytest, a full build, an ad-hoc `dbt test`) tests see every row.
 -#}
 {% macro in_test_window(column, days_before=0, days_after=0) -%}
     {%- if window_is_given() -%}
