@@ -144,11 +144,10 @@ class ParsedHome:
     home: Path
     state: Path
 
-    def dbt(self, command: list[str], target: Path, window: tuple[str, str] | None,
-            window_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def dbt(self, command: list[str], target: Path, window_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         """``command`` started from the kept parse state, which it then keeps (as runs do)."""
         project.restore_partial_parse(self.state, target)
-        done = _dbt(command, target, self.home, _window_env(window) if window_env is None else window_env)
+        done = _dbt(command, target, self.home, window_env)
         project.keep_partial_parse(target, self.state)
         return done
 
@@ -158,7 +157,7 @@ def parsed_home(tmp_path_factory: pytest.TempPathFactory) -> ParsedHome:
     root = tmp_path_factory.mktemp("parsed-home")
     parsed = ParsedHome(root / "home", root / "state" / project.PARTIAL_PARSE_FILE)
     parsed.home.mkdir()  # where dbt opens the warehouse when it compiles
-    first = parsed.dbt(["parse"], root / "target", None)
+    first = parsed.dbt(["parse"], root / "target", {})
     assert first.returncode == 0, first.stdout[-3000:]
     return parsed
 
@@ -171,7 +170,7 @@ def test_a_changed_window_makes_dbt_parse_nothing_again(parsed_home: ParsedHome,
     for number, window in enumerate([("2026-11-02", "2026-11-02"), ("2026-11-03", "2026-11-04"), None,
                                      ("2026-11-05", "2026-11-05")]):
         target = tmp_path / f"target-{number}"
-        parsed = parsed_home.dbt(["parse"], target, window)
+        parsed = parsed_home.dbt(["parse"], target, _window_env(window))
         assert parsed.returncode == 0, parsed.stdout[-3000:]
         log = (target / "dbt.log").read_text()
         assert "Partial parsing enabled, no changes found, skipping parsing" in log, (window, log[-2000:])
@@ -192,7 +191,7 @@ def test_the_delete_predicates_are_made_from_the_window_when_the_model_runs(pars
         (("2026-11-03", "2026-11-04"), ["ingest_date >= date '2026-11-03' - 2", "ingest_date > date '2026-11-04'"]),
         (None, ["false"]),  # no window: no row is recomputed by age, no later copy replaced by key
     ]:
-        compiled = parsed_home.dbt(inline, tmp_path / f"target-{bool(window)}", window)
+        compiled = parsed_home.dbt(inline, tmp_path / f"target-{bool(window)}", _window_env(window))
         assert compiled.returncode == 0, compiled.stdout[-3000:]
         assert json.loads(compiled.stdout.rstrip().splitlines()[-1]) == expected, compiled.stdout[-1000:]
 
@@ -200,7 +199,7 @@ def test_the_delete_predicates_are_made_from_the_window_when_the_model_runs(pars
 def test_a_window_that_is_not_a_date_stops_dbt_with_its_name(parsed_home: ParsedHome, tmp_path: Path) -> None:
     # the window is pasted into SQL: anything but a date must stop the model that reads it, named,
     # before its SQL runs
-    compiled = parsed_home.dbt(["compile", "--select", "base_lake__events"], tmp_path / "target", None,
+    compiled = parsed_home.dbt(["compile", "--select", "base_lake__events"], tmp_path / "target",
                                {"FLYWHEEL_DBT_MIN_DATE": "2026-11-02' or true --", "FLYWHEEL_DBT_MAX_DATE": "2026-11-02"})
     assert compiled.returncode != 0
     assert "FLYWHEEL_DBT_MIN_DATE must be a date (YYYY-MM-DD)" in compiled.stdout + compiled.stderr

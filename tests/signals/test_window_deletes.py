@@ -21,7 +21,7 @@ from tests.signals.conftest import ShuffledHome
 
 pytestmark = pytest.mark.xdist_group("signals_order")
 
-# model -> what its delete by key must end with, for a window (first, last)
+# model -> the predicate its delete by key must hold, for a window (first, last)
 EXPECTED = {
     "base_lake__events": "and ingest_date > date '{last}'",
     "int_actions_attributed": "and ingest_date >= date '{first}' - 2",
@@ -29,6 +29,10 @@ EXPECTED = {
     "fct_generations": "and ingest_date >= date '{first}' - 2",
     "int_session_days": "and DBT_INCREMENTAL_TARGET.ingest_date >= date '{first}' - 2",
 }
+
+
+def _expected(first: str, last: str) -> dict[str, str]:
+    return {model: predicate.format(first=first, last=last) for model, predicate in EXPECTED.items()}
 
 
 def _deletes_by_key(target: Path) -> dict[str, str]:
@@ -49,8 +53,8 @@ def test_each_delete_by_key_holds_the_predicates_of_this_runs_window(shuffled_ho
     selection = " ".join(EXPECTED)
     target = paths.tmp / "dbt-tests"
     for window, expected in [
-        ({"min_date": first, "max_date": last}, {m: e.format(first=first, last=last) for m, e in EXPECTED.items()}),
-        ({"min_date": last, "max_date": last}, {m: e.format(first=last, last=last) for m, e in EXPECTED.items()}),
+        ({"min_date": first, "max_date": last}, _expected(first, last)),
+        ({"min_date": last, "max_date": last}, _expected(last, last)),
         (None, {"base_lake__events": "and false"}),  # no window: the others replace by key alone
     ]:
         shutil.rmtree(target, ignore_errors=True)
