@@ -479,11 +479,8 @@ class Scrubber:
     None for no persistent cache; ``cached_policies``: the policies whose results go to it (None:
     all; of the others, only results that replaced nothing: a key and counts, never a text).
     ``fallback_cache_dirs``: other scrub caches of the same key, read (never written) for
-    what this one lacks; their results are the same function of (policy, POLICY_VERSION, text).
-    What they answer is not copied into this cache: they answer it again next time at the same
-    price, and the copies took a third of the training sets' re-scan at a million interactions
-    (py-spy: 25 of its 77 s, SQLite writes) and kept a second copy of each scrubbed text's result
-    for a deletion to reach. ``workers``: processes to scrub with (1 = in
+    what this one lacks; their results are the same function of (policy, POLICY_VERSION, text),
+    and what they answer is copied into this cache. ``workers``: processes to scrub with (1 = in
     this process). ``keeps_verified_outputs``: also record each verified output as its own scrub
     (``ScrubResult.output_verified``; the lake's scrubber does, for the training sets' re-scan).
     """
@@ -617,6 +614,7 @@ class Scrubber:
         missing = [t for t in unique if t not in known]
         for fallback in self.fallback_caches:
             answered = fallback.get_many(policy, missing) if missing else {}
+            self._keep(policy, answered)
             known.update(answered)
             missing = [t for t in missing if t not in answered]
         borrowed = {t: self._in_flight[(policy.name, t)] for t in missing if (policy.name, t) in self._in_flight}
