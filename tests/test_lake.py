@@ -1,4 +1,5 @@
-"""The lake's atomic replace when the lake and the scratch directory are on different filesystems."""
+"""The lake's helpers: the atomic replace when the lake and the scratch directory are on different
+filesystems, and where a stage's DuckDB connection spills."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import os
 import uuid
 from pathlib import Path
 
-from pipelines import lake
+import pytest
+
+from pipelines import lake, scratch
 
 # tmpfs: another filesystem than the one pytest's tmp_path is on (asserted below)
 OTHER_FILESYSTEM = Path("/dev/shm")
@@ -41,3 +44,29 @@ def test_atomic_path_writes_through_a_scratch_directory_on_another_filesystem(tm
             leftover.unlink()
         scratch_dir.rmdir()
 
+
+
+def test_a_stage_connection_spills_under_the_homes_tmp_never_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest, the leak check and a deletion's search read the raw zone through this connection:
+    DuckDB's default spill folder for an in-memory database is ``.tmp`` in the working directory,
+    which would put unscrubbed text outside the home."""
+    home_tmp, working_dir = tmp_path / "home" / "tmp", tmp_path / "cwd"
+    working_dir.mkdir()
+    monkeypatch.chdir(working_dir)
+    spill_root = home_tmp / scratch.DUCKDB_SPILL_DIR
+    con = lake.scratch_connection(home_tmp)
+    try:
+        con.execute("SET memory_limit = '100MB'")
+        con.execute("SET threads = 1")
+        # ~150 MB of rows sorted under a 100 MB limit: DuckDB must spill
+        con.execute("CREATE TEMP TABLE sorted AS SELECT md5(range::VARCHAR) AS v FROM range(3000000) ORDER BY v")
+        (spill_dir,) = spill_root.iterdir()  # this connection's own folder, named for its process
+        assert scratch.owner(spill_dir.name, "spill") == os.getpid()
+        assert any(spill_dir.iterdir())
+        assert con.execute("SELECT count(*) FROM sorted").fetchone() == (3000000,)
+    finally:
+        con.close()
+    assert not any(working_dir.iterdir())
+    assert not any(spill_root.iterdir())  # DuckDB removes its folder when the connection closes

@@ -116,7 +116,7 @@ def _event_tables(paths: FlywheelPaths) -> list[tuple[str, str]]:
 def _collect_tables(paths: FlywheelPaths, subject: Subject, footprint: Footprint, collector: _Collector) -> None:
     columns = ["event_id", "event_type", *[c for c in DERIVED_ID_COLUMNS if c != "event_id"]]
     select = ", ".join(columns)
-    with duckdb.connect() as con:
+    with lake.scratch_connection(paths.tmp) as con:
         for zone, glob in _event_tables(paths):
             source = f"read_parquet({lake.sql_literal(glob)}, union_by_name = true)"
             own = f"{subject.column} = ?"

@@ -43,7 +43,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pyarrow as pa
 
@@ -327,9 +326,8 @@ def _deduplicate_into_place(
         for d in lake.days_between(lake.shift_day(day, -dedup_window_days), lake.shift_day(day, -1))
         if lake.partition_path(root, d).exists()
     ]
-    con = duckdb.connect()
+    con = lake.scratch_connection(paths.tmp, root)
     try:
-        lake.register_filesystems(con, root)
         con.execute("SET preserve_insertion_order = true")
         con.execute("CREATE TEMP TABLE staged AS SELECT * FROM read_parquet(?)", [[str(f) for f in staged_files]])
         if prior_files:

@@ -32,7 +32,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -206,8 +205,7 @@ def _texts_of_day(paths: FlywheelPaths, day: str) -> list[DayText]:
         f"FROM day WHERE {c} IS NOT NULL AND {c} <> ''"
         for c in contract.TEXT_COLUMNS
     )
-    with duckdb.connect() as con:
-        lake.register_filesystems(con, path, *([raw] if has_raw else []))
+    with lake.scratch_connection(paths.tmp, path, *([raw] if has_raw else [])) as con:
         con.execute(f"CREATE VIEW day AS SELECT * FROM read_parquet({lake.sql_literal(path)})")
         if has_raw:
             con.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({lake.sql_literal(raw)})")
