@@ -234,8 +234,11 @@ _NUMBER_TEXT = st.lists(
     ids=["phone-strict", "phone", "ssn"],
 )
 @given(text=_NUMBER_TEXT)
-# the farthest a phone number starts from its anchor (6), and cued SSNs
+# the farthest a phone number starts from its anchor (7: "00", a tab or line break, five digits),
+# and cued SSNs
 @example(text="0012345 678 9012")
+@example(text="00\n00000 00")
+@example(text="00\t12345 678 9012")
 @example(text="+ 12345 678 9012")
 @example(text="x +12345 678 9012")
 @example(text="SSN: 123-45-6789, social security number 123 45 6789")
