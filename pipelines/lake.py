@@ -180,12 +180,12 @@ def scratch_connection(scratch_dir: Path, *lake_paths: LakePath | str) -> duckdb
     DuckDB spills an in-memory database to ``.tmp`` in the working directory: for a connection
     that reads the raw zone, unscrubbed text would land wherever the process was started, outside
     the home, its permissions, a deletion's search and the sweep after a crash. The folder is the
-    connection's own (DuckDB makes it at the first spill and removes it on close); one that a
-    killed process left is swept with dbt's spill files (``scratch.sweep_after_crash``).
+    connection's own, named for its process (DuckDB makes it at the first spill and removes it on
+    close); one that a killed process left is swept with its other entries (``scratch.sweep``).
     """
-    spill_root = scratch_dir / scratch_space.DUCKDB_SPILL_DIR
-    spill_root.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"temp_directory": str(spill_root / scratch_space.owned_name("spill"))})
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    spill_dir = scratch_dir / scratch_space.owned_name("duckdb-spill")
+    con = duckdb.connect(config={"temp_directory": str(spill_dir)})
     register_filesystems(con, *lake_paths)
     return con
 

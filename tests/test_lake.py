@@ -55,18 +55,17 @@ def test_a_stage_connection_spills_under_the_homes_tmp_never_the_working_directo
     home_tmp, working_dir = tmp_path / "home" / "tmp", tmp_path / "cwd"
     working_dir.mkdir()
     monkeypatch.chdir(working_dir)
-    spill_root = home_tmp / scratch.DUCKDB_SPILL_DIR
     con = lake.scratch_connection(home_tmp)
     try:
         con.execute("SET memory_limit = '100MB'")
         con.execute("SET threads = 1")
         # ~150 MB of rows sorted under a 100 MB limit: DuckDB must spill
         con.execute("CREATE TEMP TABLE sorted AS SELECT md5(range::VARCHAR) AS v FROM range(3000000) ORDER BY v")
-        (spill_dir,) = spill_root.iterdir()  # this connection's own folder, named for its process
-        assert scratch.owner(spill_dir.name, "spill") == os.getpid()
+        (spill_dir,) = home_tmp.iterdir()  # this connection's own folder, named for its process
+        assert scratch.owner(spill_dir.name, "duckdb-spill") == os.getpid()
         assert any(spill_dir.iterdir())
         assert con.execute("SELECT count(*) FROM sorted").fetchone() == (3000000,)
     finally:
         con.close()
     assert not any(working_dir.iterdir())
-    assert not any(spill_root.iterdir())  # DuckDB removes its folder when the connection closes
+    assert not any(home_tmp.iterdir())  # DuckDB removes its folder when the connection closes
