@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 
 from pipelines import contract, lake
@@ -155,7 +154,7 @@ def _subscriptions(paths: FlywheelPaths, subject: Subject) -> set[str]:
     }
     root = paths.lake_table("billing")
     if lake.partition_days(root):
-        with duckdb.connect() as con:
+        with lake.scratch_connection(paths.tmp) as con:
             found |= {s for (s,) in con.execute(
                 f"SELECT DISTINCT subscription_id FROM read_parquet({lake.sql_literal(lake.table_glob(root))}) "
                 "WHERE workspace_id = ? AND subscription_id IS NOT NULL", [subject.subject_id]).fetchall()}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import settings
+from pipelines import scratch, settings
 
 
 def _rendered_profile(home: Path, memory_limit: str, monkeypatch: pytest.MonkeyPatch) -> dict:
@@ -35,7 +35,7 @@ def test_nodes_after_a_spill_still_get_a_connection(tmp_path: Path, monkeypatch:
     from dbt.adapters.duckdb.environments import create
 
     rendered = _rendered_profile(tmp_path, "100MB", monkeypatch)
-    spill_dir = tmp_path / "tmp" / "duckdb"
+    spill_dir = tmp_path / "tmp" / scratch.DUCKDB_SPILL_DIR  # where the profile points it
     spill_dir.parent.mkdir(parents=True)
     credentials = DuckDBCredentials.from_dict({k: v for k, v in rendered.items() if k not in ("type", "threads")})
     environment = create(credentials)
